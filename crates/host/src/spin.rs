@@ -1,0 +1,233 @@
+//! The Spin host: ports over spin-sdk 5 (WASI 0.2), and the HTTP entry point.
+
+use ports::{Clock, Env, HttpService, Kv, KvError, Random, Rows, Sql, SqlError, Value, Variables};
+use spin_sdk::http::{Headers, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam};
+use std::cell::OnceCell;
+
+/// The `default` SQLite database, opened on first use so requests that never touch
+/// it never pay for it.
+#[derive(Default)]
+pub struct SpinSql {
+    conn: OnceCell<Result<spin_sdk::sqlite::Connection, String>>,
+}
+
+impl Sql for SpinSql {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        use spin_sdk::sqlite::Value as V;
+        let conn = self
+            .conn
+            .get_or_init(|| spin_sdk::sqlite::Connection::open_default().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| SqlError(e.clone()))?;
+        let params: Vec<V> = params
+            .iter()
+            .map(|p| match p {
+                Value::Null => V::Null,
+                Value::Integer(i) => V::Integer(*i),
+                Value::Real(f) => V::Real(*f),
+                Value::Text(s) => V::Text(s.clone()),
+                Value::Blob(b) => V::Blob(b.clone()),
+            })
+            .collect();
+        let result = conn.execute(sql, &params).map_err(|e| SqlError(e.to_string()))?;
+        let rows = result
+            .rows
+            .into_iter()
+            .map(|r| {
+                r.values
+                    .into_iter()
+                    .map(|v| match v {
+                        V::Null => Value::Null,
+                        V::Integer(i) => Value::Integer(i),
+                        V::Real(f) => Value::Real(f),
+                        V::Text(s) => Value::Text(s),
+                        V::Blob(b) => Value::Blob(b),
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Rows {
+            columns: result.columns,
+            rows,
+        })
+    }
+}
+
+/// The `default` key-value store, opened on first use.
+#[derive(Default)]
+pub struct SpinKv {
+    store: OnceCell<Result<spin_sdk::key_value::Store, String>>,
+}
+
+impl SpinKv {
+    fn store(&self) -> Result<&spin_sdk::key_value::Store, KvError> {
+        self.store
+            .get_or_init(|| spin_sdk::key_value::Store::open_default().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| KvError(e.clone()))
+    }
+}
+
+impl Kv for SpinKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.store()?.get(key).map_err(|e| KvError(e.to_string()))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.store()?.set(key, value).map_err(|e| KvError(e.to_string()))
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.store()?.delete(key).map_err(|e| KvError(e.to_string()))
+    }
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// WASI randomness (`wasi:random`), through getrandom.
+pub struct WasiRandom;
+
+impl Random for WasiRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        // wasi:random cannot fail; if it ever did, ids must not become predictable.
+        if getrandom::fill(buf).is_err() {
+            panic!("wasi:random unavailable");
+        }
+    }
+}
+
+pub struct SpinVariables;
+
+impl Variables for SpinVariables {
+    fn get(&self, name: &str) -> Option<String> {
+        spin_sdk::variables::get(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// One request's host: every port, lazily connected.
+#[derive(Default)]
+pub struct SpinHost {
+    pub sql: SpinSql,
+    pub kv: SpinKv,
+}
+
+impl SpinHost {
+    pub fn env(&self) -> Env<'_> {
+        Env {
+            sql: &self.sql,
+            kv: &self.kv,
+            clock: &SystemClock,
+            random: &WasiRandom,
+            vars: &SpinVariables,
+        }
+    }
+}
+
+/// Drained request bodies are read at most this far before giving up on the rest.
+const DRAIN_LIMIT: usize = 64 << 20;
+
+/// Serves one request with `service`: read, handle, respond, then run deferred work.
+pub fn serve<S: HttpService>(service: &S, req: IncomingRequest, out: ResponseOutparam) {
+    let host = SpinHost::default();
+    let env = host.env();
+    let request = read_request(&req, service.body_limit());
+    let (response, after) = service.handle(env, request);
+    send_response(response, out);
+    service.after(env, after);
+}
+
+fn read_request(req: &IncomingRequest, limit: usize) -> http::Request<Vec<u8>> {
+    let method = match req.method() {
+        Method::Get => "GET".to_owned(),
+        Method::Head => "HEAD".to_owned(),
+        Method::Post => "POST".to_owned(),
+        Method::Put => "PUT".to_owned(),
+        Method::Delete => "DELETE".to_owned(),
+        Method::Connect => "CONNECT".to_owned(),
+        Method::Options => "OPTIONS".to_owned(),
+        Method::Trace => "TRACE".to_owned(),
+        Method::Patch => "PATCH".to_owned(),
+        Method::Other(m) => m,
+    };
+    let uri = req.path_with_query().unwrap_or_else(|| "/".to_owned());
+    let mut builder = http::Request::builder().method(method.as_str()).uri(uri.as_str());
+    for (name, value) in req.headers().entries() {
+        builder = builder.header(name, value);
+    }
+    let body = read_body(req, limit);
+    builder.body(body).unwrap_or_else(|_| {
+        // An unparseable method or URI: hand the service something it will answer 404 to.
+        let mut r = http::Request::new(Vec::new());
+        *r.uri_mut() = http::Uri::from_static("/__invalid__");
+        r
+    })
+}
+
+/// Reads up to `limit + 1` bytes (so "too large" is visible), then drains the rest so
+/// the client receives our 413 instead of a reset connection.
+fn read_body(req: &IncomingRequest, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    let Ok(incoming) = req.consume() else { return body };
+    let Ok(stream) = incoming.stream() else { return body };
+    let mut seen = 0usize;
+    while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+        seen += chunk.len();
+        if body.len() <= limit {
+            let room = limit + 1 - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+        if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    body
+}
+
+/// Writes the body *before* handing the response to Spin when it fits the stream's
+/// buffer, so headers and body leave in one write: Spin does not set TCP_NODELAY, and a
+/// response split in two stalls keep-alive clients on delayed ACKs (~40 ms).
+fn send_response(response: http::Response<Vec<u8>>, out: ResponseOutparam) {
+    let (parts, body) = response.into_parts();
+    let headers = Headers::new();
+    for (name, value) in parts.headers.iter() {
+        let _ = headers.append(&name.as_str().to_owned(), &value.as_bytes().to_vec());
+    }
+    let _ = headers.set(&"content-length".to_owned(), &[body.len().to_string().into_bytes()]);
+    let resp = OutgoingResponse::new(headers);
+    let _ = resp.set_status_code(parts.status.as_u16());
+    let Ok(outgoing) = resp.body() else {
+        out.set(resp);
+        return;
+    };
+    let Ok(stream) = outgoing.write() else {
+        out.set(resp);
+        return;
+    };
+    let budget = stream.check_write().unwrap_or(0) as usize;
+    let first = body.len().min(budget);
+    if first > 0 && stream.write(&body[..first]).is_err() {
+        return;
+    }
+    if first == body.len() {
+        let _ = stream.flush();
+        drop(stream);
+        let _ = OutgoingBody::finish(outgoing, None);
+        out.set(resp);
+        return;
+    }
+    out.set(resp);
+    for chunk in body[first..].chunks(4096) {
+        if stream.blocking_write_and_flush(chunk).is_err() {
+            return;
+        }
+    }
+    drop(stream);
+    let _ = OutgoingBody::finish(outgoing, None);
+}

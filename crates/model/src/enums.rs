@@ -1,0 +1,77 @@
+//! Enums as they travel on the wire: the seeds' full upper-case names.
+
+/// Declares an enum whose wire names are the given strings, with `as_str`/`parse`.
+#[macro_export]
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($wire => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Lifecycle of an agent.
+    AgentStatus {
+        Unspecified = "AGENT_STATUS_UNSPECIFIED",
+        Draft = "AGENT_STATUS_DRAFT",
+        Published = "AGENT_STATUS_PUBLISHED",
+        Archived = "AGENT_STATUS_ARCHIVED",
+    }
+}
+
+wire_enum! {
+    /// How a variation is chosen when an objective does not name one.
+    VariationSelectionMode {
+        Unspecified = "VARIATION_SELECTION_MODE_UNSPECIFIED",
+        Random = "VARIATION_SELECTION_MODE_RANDOM",
+        Weighted = "VARIATION_SELECTION_MODE_WEIGHTED",
+    }
+}
+
+wire_enum! {
+    /// What kind of principal a profile is.
+    ProfileType {
+        Unspecified = "PROFILE_TYPE_UNSPECIFIED",
+        User = "PROFILE_TYPE_USER",
+        ApiKey = "PROFILE_TYPE_API_KEY",
+        System = "PROFILE_TYPE_SYSTEM",
+    }
+}
+
+wire_enum! {
+    /// Whether an API key may authenticate.
+    ApiKeyState {
+        Unspecified = "STATE_UNSPECIFIED",
+        Enabled = "STATE_ENABLED",
+        Disabled = "STATE_DISABLED",
+    }
+}
+
+wire_enum! {
+    /// Lifecycle of a workspace.
+    WorkspaceStatus {
+        Enabled = "STATUS_ENABLED",
+        Disabled = "STATUS_DISABLED",
+        Archived = "STATUS_ARCHIVED",
+    }
+}

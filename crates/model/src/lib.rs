@@ -1,0 +1,22 @@
+//! Wire types of the API: resources, requests, enums, ids and their validation.
+//!
+//! Everything here is plain data plus pure functions; no I/O.
+
+pub mod agent;
+pub mod audit;
+pub mod enums;
+pub mod error;
+pub mod identity;
+pub mod ids;
+pub mod json_schema;
+pub mod metadata;
+pub mod page;
+pub mod patch;
+pub mod scope;
+pub mod time;
+pub mod violations;
+
+pub use violations::{FieldViolation, Violations};
+
+/// A JSON object, as used for free-form schema fields.
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;

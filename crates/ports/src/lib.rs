@@ -1,0 +1,143 @@
+//! The ports: everything the application needs from the outside world.
+//!
+//! Library crates (`store`, `web`, later `engine`) are written against these traits;
+//! `host` implements them twice: over the Spin SDK (wasm) and natively (tests).
+
+use std::fmt;
+
+/// A SQLite value, as both Spin and rusqlite represent it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Integer(v as i64)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// The rows a statement produced (empty for statements without `RETURNING`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// A failure reported by the database backend, with its message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlError(pub String);
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sqlite: {}", self.0)
+    }
+}
+impl std::error::Error for SqlError {}
+
+/// One connection to the `default` SQLite database, used for one request.
+pub trait Sql {
+    /// Runs exactly one statement with positional (`?N`) parameters.
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError>;
+}
+
+/// A failure of the key-value store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KvError(pub String);
+
+impl fmt::Display for KvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key-value: {}", self.0)
+    }
+}
+impl std::error::Error for KvError {}
+
+/// The `default` key-value store: hot, disposable state.
+pub trait Kv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
+    fn delete(&self, key: &str) -> Result<(), KvError>;
+}
+
+/// Wall-clock time.
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// Cryptographically secure randomness.
+pub trait Random {
+    fn fill(&self, buf: &mut [u8]);
+
+    fn next_u128(&self) -> u128 {
+        let mut b = [0u8; 16];
+        self.fill(&mut b);
+        u128::from_le_bytes(b)
+    }
+
+    fn next_u64(&self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill(&mut b);
+        u64::from_le_bytes(b)
+    }
+}
+
+/// Operator settings (Spin variables).
+pub trait Variables {
+    /// The value of a variable; `None` when it is unset or empty.
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// Everything a request handler may touch, bundled.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub sql: &'a dyn Sql,
+    pub kv: &'a dyn Kv,
+    pub clock: &'a dyn Clock,
+    pub random: &'a dyn Random,
+    pub vars: &'a dyn Variables,
+}
+
+/// An HTTP application the host serves: the host reads the request, calls `handle`,
+/// sends the response, then calls `after` with what `handle` deferred (audit writes),
+/// so that work never delays the client.
+pub trait HttpService {
+    type After;
+
+    fn handle(&self, env: Env<'_>, req: http::Request<Vec<u8>>) -> (http::Response<Vec<u8>>, Self::After);
+
+    fn after(&self, env: Env<'_>, after: Self::After);
+
+    /// The largest body `handle` accepts. The host passes at most one byte more, so the
+    /// service can tell "too large" without the host buffering a huge body.
+    fn body_limit(&self) -> usize;
+}

@@ -1,0 +1,153 @@
+use ports::{Rows, Sql, SqlError, Value};
+use std::cell::Cell;
+use std::fmt;
+
+/// A store failure. Unique-constraint violations become [`StoreError::Conflict`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; names the client-facing field.
+    Conflict { field: String, message: String },
+    /// The database failed or returned something unreadable.
+    Backend(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Conflict { field, message } => write!(f, "conflict on {field}: {message}"),
+            StoreError::Backend(m) => write!(f, "store: {m}"),
+        }
+    }
+}
+impl std::error::Error for StoreError {}
+
+impl From<SqlError> for StoreError {
+    fn from(e: SqlError) -> Self {
+        let msg = e.0;
+        if let Some(cols) = msg.split("UNIQUE constraint failed:").nth(1) {
+            let field = if cols.contains("external_id") {
+                "metadata.externalId"
+            } else if cols.contains(".key") {
+                "spec.key"
+            } else {
+                "metadata.id"
+            };
+            return StoreError::Conflict {
+                field: field.to_owned(),
+                message: "is already used by another resource of this kind".to_owned(),
+            };
+        }
+        StoreError::Backend(msg)
+    }
+}
+
+/// One request's database handle.
+pub struct Db<'a> {
+    sql: &'a dyn Sql,
+    relaxed_sync: Cell<bool>,
+}
+
+impl<'a> Db<'a> {
+    pub fn new(sql: &'a dyn Sql) -> Self {
+        Self {
+            sql,
+            relaxed_sync: Cell::new(false),
+        }
+    }
+
+    pub fn exec(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
+        self.sql.execute(sql, params).map_err(StoreError::from)
+    }
+
+    /// The first row, if any.
+    pub fn one(&self, sql: &str, params: &[Value]) -> Result<Option<Vec<Value>>, StoreError> {
+        Ok(self.exec(sql, params)?.rows.into_iter().next())
+    }
+
+    /// Before the first write of a connection: WAL with `synchronous=NORMAL` commits
+    /// without an fsync each time and stays consistent after a crash.
+    pub fn prepare_write(&self) -> Result<(), StoreError> {
+        if !self.relaxed_sync.get() {
+            self.exec("PRAGMA synchronous = NORMAL", &[])?;
+            self.relaxed_sync.set(true);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`, so concurrent writers queue
+    /// instead of failing). Commits on `Ok` when `commit` is true, otherwise rolls back:
+    /// that is how `dryRun` sees exactly what would happen and keeps none of it.
+    pub fn transaction<T, E>(&self, commit: bool, f: impl FnOnce(&Db<'a>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.prepare_write()?;
+        self.exec("BEGIN IMMEDIATE", &[])?;
+        let result = f(self);
+        let end = if result.is_ok() && commit { "COMMIT" } else { "ROLLBACK" };
+        match self.exec(end, &[]) {
+            Ok(_) => result,
+            Err(e) => {
+                // A failed COMMIT leaves the transaction open; close it before reporting.
+                let _ = self.exec("ROLLBACK", &[]);
+                result.and(Err(e.into()))
+            }
+        }
+    }
+}
+
+/// Typed access to one result row.
+pub struct Row<'r>(pub &'r [Value]);
+
+impl<'r> Row<'r> {
+    fn get(&self, i: usize) -> Result<&'r Value, StoreError> {
+        self.0
+            .get(i)
+            .ok_or_else(|| StoreError::Backend(format!("missing column {i}")))
+    }
+
+    pub fn text(&self, i: usize) -> Result<String, StoreError> {
+        match self.get(i)? {
+            Value::Text(s) => Ok(s.clone()),
+            other => Err(StoreError::Backend(format!("column {i}: expected text, got {other:?}"))),
+        }
+    }
+
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s.clone())),
+            other => Err(StoreError::Backend(format!("column {i}: expected text, got {other:?}"))),
+        }
+    }
+
+    pub fn int(&self, i: usize) -> Result<i64, StoreError> {
+        match self.get(i)? {
+            Value::Integer(n) => Ok(*n),
+            other => Err(StoreError::Backend(format!("column {i}: expected integer, got {other:?}"))),
+        }
+    }
+
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            Value::Integer(n) => Ok(Some(*n)),
+            other => Err(StoreError::Backend(format!("column {i}: expected integer, got {other:?}"))),
+        }
+    }
+
+    pub fn is_null(&self, i: usize) -> bool {
+        matches!(self.0.get(i), Some(Value::Null) | None)
+    }
+
+    /// A JSON-encoded column.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, StoreError> {
+        let text = self.text(i)?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {i}: bad JSON: {e}")))
+    }
+}
+
+/// Encodes a value as a JSON text column.
+pub fn json_text<T: serde::Serialize>(value: &T) -> Value {
+    Value::Text(serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned()))
+}

@@ -1,0 +1,103 @@
+//! Embedded migrations, applied in order under `PRAGMA user_version`.
+//!
+//! Whichever instance first sees an old schema migrates it inside `BEGIN IMMEDIATE`,
+//! re-reading the version under the lock so concurrent instances never apply twice.
+
+use crate::db::{Db, StoreError};
+use ports::Value;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// The schema version this build writes and expects.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// A SQL expression for the schema version, to fold the check into another query.
+pub const VERSION_EXPR: &str = "(SELECT user_version FROM pragma_user_version)";
+
+pub fn version(db: &Db) -> Result<i64, StoreError> {
+    match db.one("PRAGMA user_version", &[])? {
+        Some(row) => match row.first() {
+            Some(Value::Integer(v)) => Ok(*v),
+            _ => Ok(0),
+        },
+        None => Ok(0),
+    }
+}
+
+/// Migrates if this database is behind; one cheap statement when it is not.
+pub fn ensure(db: &Db) -> Result<(), StoreError> {
+    if version(db)? < LATEST {
+        migrate(db)?;
+    }
+    Ok(())
+}
+
+/// Applies every pending migration.
+pub fn migrate(db: &Db) -> Result<(), StoreError> {
+    // WAL is persistent and cannot be switched on inside a transaction.
+    db.exec("PRAGMA journal_mode = WAL", &[])?;
+    db.transaction(true, |db| {
+        let current = version(db)?;
+        for script in MIGRATIONS.iter().skip(current.max(0) as usize) {
+            for stmt in statements(script) {
+                db.exec(&stmt, &[])
+                    .map_err(|e| StoreError::Backend(format!("migration failed: {e}: {stmt}")))?;
+            }
+        }
+        if current < LATEST {
+            db.exec(&format!("PRAGMA user_version = {LATEST}"), &[])?;
+        }
+        Ok(())
+    })
+}
+
+/// Splits a script into statements: a statement ends at a line ending in `;` that is
+/// not indented (trigger bodies are indented, so their inner statements stay whole).
+fn statements(script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in script.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with("--") {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        let indented = line.starts_with(' ') || line.starts_with('\t');
+        if trimmed.ends_with(';') && !indented {
+            out.push(current.trim().trim_end_matches(';').to_owned());
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_statements_and_keeps_trigger_bodies() {
+        let s = statements(
+            "-- c\nCREATE TABLE a (\n    x INTEGER\n);\nCREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n    DELETE FROM a;\nEND;\n",
+        );
+        assert_eq!(s.len(), 2);
+        assert!(s[1].contains("DELETE FROM a;"));
+        assert!(s[1].ends_with("END"));
+    }
+
+    #[test]
+    fn migrates_once_and_is_idempotent() {
+        let host = host::native::NativeHost::new();
+        let db = Db::new(&host.sql);
+        assert_eq!(version(&db).unwrap(), 0);
+        ensure(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+        ensure(&db).unwrap();
+        migrate(&db).unwrap();
+        assert_eq!(version(&db).unwrap(), LATEST);
+    }
+}

@@ -1,0 +1,317 @@
+//! The request pipeline shared by every component.
+
+use crate::auth;
+use crate::ctx::{Ctx, Principal};
+use crate::error::ApiError;
+use crate::op::{Auth, Method, Operation};
+use crate::query::Query;
+use crate::ratelimit::{self, Limits};
+use crate::reply::Reply;
+use crate::router::{self, Routed};
+use crate::{HandlerResult, BODY_LIMIT};
+use model::enums::ApiKeyState;
+use model::ids::{AuditLogId, Id, WorkspaceId};
+use model::scope::ScopeSet;
+use ports::{Env, HttpService};
+use store::audit::Entry;
+use store::identity::Reach;
+use store::{schema, Db, StoreError};
+
+pub type Handler = fn(&Ctx) -> HandlerResult;
+
+/// One route a component serves.
+pub struct Route {
+    pub op: &'static Operation,
+    pub handler: Handler,
+}
+
+/// A component's routes, served with the shared pipeline.
+pub struct App {
+    pub routes: &'static [Route],
+}
+
+/// What is known about a call for its audit row.
+pub struct Audit {
+    request_id: String,
+    method: String,
+    path: String,
+    route: String,
+    scope: Option<String>,
+    token_id: Option<String>,
+    profile_id: Option<String>,
+    account_id: Option<String>,
+    workspace_id: Option<String>,
+    status: u16,
+    started_ms: i64,
+    latency_ms: i64,
+}
+
+impl HttpService for App {
+    type After = Audit;
+
+    fn handle(&self, env: Env<'_>, req: http::Request<Vec<u8>>) -> (http::Response<Vec<u8>>, Audit) {
+        let started_ms = env.clock.now_ms();
+        let request_id = request_id(&req, &env, started_ms);
+        let mut audit = Audit {
+            request_id: request_id.clone(),
+            method: req.method().as_str().to_owned(),
+            path: req.uri().path().to_owned(),
+            route: req.uri().path().to_owned(),
+            scope: None,
+            token_id: None,
+            profile_id: None,
+            account_id: None,
+            workspace_id: None,
+            status: 0,
+            started_ms,
+            latency_ms: 0,
+        };
+        let db = Db::new(env.sql);
+        let result = self.dispatch(env, &db, &req, &request_id, &mut audit);
+        let response = respond(result, &request_id);
+        audit.status = response.status().as_u16();
+        audit.latency_ms = (env.clock.now_ms() - started_ms).max(0);
+        (response, audit)
+    }
+
+    fn after(&self, env: Env<'_>, audit: Audit) {
+        let db = Db::new(env.sql);
+        let entry = Entry {
+            id: AuditLogId::generate(audit.started_ms, env.random.next_u128()).into_string(),
+            account_id: audit.account_id,
+            workspace_id: audit.workspace_id,
+            token_id: audit.token_id,
+            profile_id: audit.profile_id,
+            request_id: audit.request_id,
+            method: audit.method,
+            route: audit.route,
+            path: audit.path,
+            scope: audit.scope,
+            status: audit.status,
+            latency_ms: audit.latency_ms,
+            created_at_ms: audit.started_ms,
+        };
+        let write = || db.prepare_write().and_then(|_| store::audit::insert(&db, &entry));
+        let result = match write() {
+            Err(StoreError::Backend(m)) if m.contains("no such table") => schema::migrate(&db).and_then(|_| write()),
+            other => other,
+        };
+        if let Err(e) = result {
+            eprintln!("audit row for request {} not written: {e}", entry.request_id);
+        }
+    }
+
+    fn body_limit(&self) -> usize {
+        BODY_LIMIT
+    }
+}
+
+impl App {
+    fn dispatch(
+        &self,
+        env: Env<'_>,
+        db: &Db<'_>,
+        req: &http::Request<Vec<u8>>,
+        request_id: &str,
+        audit: &mut Audit,
+    ) -> HandlerResult {
+        if req.body().len() > BODY_LIMIT {
+            return Err(ApiError::new(
+                model::error::ErrorCode::PayloadTooLarge,
+                format!("request bodies are limited to {BODY_LIMIT} bytes"),
+            ));
+        }
+        let path = req.uri().path();
+        let m = match router::route(self.routes, req.method().as_str(), path) {
+            Routed::Found(m) => m,
+            Routed::MethodNotAllowed(allowed) => {
+                let mut e = ApiError::new(
+                    model::error::ErrorCode::MethodNotAllowed,
+                    format!("{} is not supported on {path}", req.method()),
+                );
+                e.allow = allowed.into_iter().map(Method::as_str).collect();
+                return Err(e);
+            }
+            Routed::NotFound => return Err(ApiError::not_found(format!("no route {} {path}", req.method()))),
+        };
+        let op = m.route.op;
+        audit.route = m.template.clone();
+        audit.scope = op.scope().map(|s| s.to_string());
+        let now_ms = env.clock.now_ms();
+
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let principal = match op.auth {
+            Auth::Token(_) => Some(authenticate(env, db, header("authorization"), now_ms, audit)?),
+            Auth::Public | Auth::Bootstrap => None,
+        };
+        if let Some(p) = &principal {
+            if let Some(limits) = Limits::from_env(&env) {
+                if let Err(wait) = ratelimit::take(env.kv, &p.key_id, limits, now_ms) {
+                    let mut e = ApiError::new(
+                        model::error::ErrorCode::RateLimited,
+                        format!("rate limit of {} requests/second exceeded; retry in {wait}s", limits.per_second),
+                    );
+                    e.retry_after = Some(wait);
+                    return Err(e);
+                }
+            }
+        }
+        let workspace_id = match &principal {
+            Some(p) => resolve_workspace(db, p, &m)?,
+            None => None,
+        };
+        audit.workspace_id = workspace_id.clone().or_else(|| audit.workspace_id.take());
+        if let (Some(p), Some(needed)) = (&principal, op.scope()) {
+            if !p.scopes.allows(needed) {
+                return Err(ApiError::forbidden(format!("this token lacks the `{needed}` scope")));
+            }
+        }
+
+        let query = Query::parse(req.uri().query())?;
+        for name in query.names() {
+            if op.accepts_query(name).is_none() {
+                return Err(ApiError::invalid(name, format!("unknown query parameter `{name}`")));
+            }
+        }
+        let dry_run = op.dry_run && query.bool("dryRun")?;
+        let ctx = Ctx {
+            env,
+            db,
+            now_ms,
+            request_id,
+            op,
+            principal: principal.as_ref(),
+            workspace_id: workspace_id.as_deref(),
+            params: &m.params,
+            query: &query,
+            headers: req.headers(),
+            body: req.body(),
+            dry_run,
+        };
+        (m.route.handler)(&ctx)
+    }
+}
+
+/// Verifies the bearer token and loads its key's current state.
+fn authenticate(
+    env: Env<'_>,
+    db: &Db<'_>,
+    header: Option<&str>,
+    now_ms: i64,
+    audit: &mut Audit,
+) -> Result<Principal, ApiError> {
+    let token = auth::bearer(header)?;
+    let secret = auth::secret(env.vars)?;
+    let claims = auth::verify(&secret, token, now_ms).inspect_err(|_| {
+        // Only a verified signature makes the claimed key id trustworthy.
+    })?;
+    audit.token_id = Some(claims.key_id.clone());
+    audit.profile_id = Some(claims.profile_id.clone());
+    audit.account_id = Some(claims.account_id.clone());
+    if let [only] = claims.workspaces.as_slice() {
+        if only != "*" {
+            audit.workspace_id = Some(only.clone());
+        }
+    }
+    let key = store::api_keys::auth_lookup(db, &claims.key_id)?
+        .ok_or_else(|| ApiError::unauthorized("token refers to an unknown API key"))?;
+    if key.revoked {
+        return Err(ApiError::unauthorized("this API key was revoked"));
+    }
+    if key.state != ApiKeyState::Enabled {
+        return Err(ApiError::unauthorized("this API key is disabled"));
+    }
+    if key.version != claims.version {
+        return Err(ApiError::unauthorized("this token was replaced by :rotate; use the newest token"));
+    }
+    if key.expires_at.is_some_and(|exp| exp <= now_ms) {
+        return Err(ApiError::unauthorized("token expired"));
+    }
+    if key.key_profile_id != claims.profile_id || key.account_id != claims.account_id {
+        return Err(ApiError::unauthorized("invalid token: claims do not match the API key"));
+    }
+    Ok(Principal {
+        key_id: claims.key_id,
+        profile_id: key.key_profile_id,
+        account_id: key.account_id,
+        scopes: ScopeSet::from_stored(&key.scopes),
+        workspaces: key.workspace_ids,
+        home_workspace_id: key.home_workspace_id,
+        expires_at_ms: key.expires_at,
+    })
+}
+
+/// The workspace a request acts in: from the path (which the token must reach; other
+/// workspaces look like they do not exist) or, on short-form routes, from the token.
+fn resolve_workspace(db: &Db<'_>, p: &Principal, m: &router::Match<'_>) -> Result<Option<String>, ApiError> {
+    if m.short {
+        return match p.reach() {
+            Reach::Only([one]) => Ok(Some(one.clone())),
+            _ => Err(ApiError::invalid(
+                "path",
+                "this token reaches several workspaces; use the canonical route /v1/workspaces/{workspaceId}/…",
+            )),
+        };
+    }
+    let Some((_, raw)) = m.params.iter().find(|(k, _)| k == "workspaceId") else {
+        return Ok(None);
+    };
+    let id: WorkspaceId = Id::parse(raw).map_err(|e| ApiError::invalid("workspaceId", e))?;
+    let not_found = || ApiError::not_found(format!("workspace {id} not found"));
+    match p.reach() {
+        Reach::Only(ids) if !ids.iter().any(|w| w == id.as_str()) => Err(not_found()),
+        Reach::Only(_) => Ok(Some(id.into_string())),
+        Reach::All => match store::identity::get_workspace(db, &p.account_id, id.as_str())? {
+            Some(_) => Ok(Some(id.into_string())),
+            None => Err(not_found()),
+        },
+    }
+}
+
+fn request_id(req: &http::Request<Vec<u8>>, env: &Env<'_>, now_ms: i64) -> String {
+    let given = req.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+    match given {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 128
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+        {
+            id.to_owned()
+        }
+        _ => format!("req_{}", ulid_string(now_ms, env.random.next_u128())),
+    }
+}
+
+fn ulid_string(now_ms: i64, random: u128) -> String {
+    let id: Id<model::ids::AuditLogKind> = Id::generate(now_ms, random);
+    id.as_str()["audit_".len()..].to_owned()
+}
+
+fn respond(result: HandlerResult, request_id: &str) -> http::Response<Vec<u8>> {
+    let mut builder = http::Response::builder()
+        .header("x-request-id", request_id)
+        .header("cache-control", "no-store");
+    let (status, body) = match result {
+        Ok(Reply { status, body }) => (status, body),
+        Err(e) => {
+            if e.code == model::error::ErrorCode::Internal {
+                eprintln!("request {request_id}: internal error: {}", e.message);
+            }
+            if let Some(wait) = e.retry_after {
+                builder = builder.header("retry-after", wait.to_string());
+            }
+            if !e.allow.is_empty() {
+                builder = builder.header("allow", e.allow.join(", "));
+            }
+            let body = serde_json::to_vec(&e.body()).unwrap_or_default();
+            (e.status(), Some(body))
+        }
+    };
+    if body.is_some() {
+        builder = builder.header("content-type", "application/json");
+    }
+    builder
+        .status(status)
+        .body(body.unwrap_or_default())
+        .unwrap_or_else(|_| http::Response::new(Vec::new()))
+}

@@ -1,0 +1,171 @@
+//! What a handler sees: the host, the caller, the request, and helpers for the common
+//! moves (ids, JSON bodies, lists, write transactions with `dryRun`).
+
+use crate::error::ApiError;
+use crate::op::Operation;
+use crate::query::{encode_cursor, Query};
+use crate::reply::Reply;
+use model::ids::{Id, Kind, Ref};
+use model::page::{Page, Pagination};
+use model::scope::ScopeSet;
+use ports::Env;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use store::identity::Reach;
+use store::list::{ListQuery, Listed};
+use store::Db;
+
+/// The authenticated caller.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principal {
+    /// The API key id (the token's `jti`).
+    pub key_id: String,
+    /// The profile the key acts as (the token's `sub`).
+    pub profile_id: String,
+    pub account_id: String,
+    pub scopes: ScopeSet,
+    /// Workspace ids, or `*`.
+    pub workspaces: Vec<String>,
+    pub home_workspace_id: String,
+    pub expires_at_ms: Option<i64>,
+}
+
+impl Principal {
+    pub fn reach(&self) -> Reach<'_> {
+        if self.workspaces.iter().any(|w| w == "*") {
+            Reach::All
+        } else {
+            Reach::Only(&self.workspaces)
+        }
+    }
+}
+
+pub struct Ctx<'a> {
+    pub env: Env<'a>,
+    pub db: &'a Db<'a>,
+    pub now_ms: i64,
+    pub request_id: &'a str,
+    pub op: &'static Operation,
+    pub principal: Option<&'a Principal>,
+    /// The workspace the request acts in (path or, on short-form routes, token).
+    pub workspace_id: Option<&'a str>,
+    pub params: &'a [(String, String)],
+    pub query: &'a Query,
+    pub headers: &'a http::HeaderMap,
+    pub body: &'a [u8],
+    pub dry_run: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// A path parameter (the router guarantees the template's parameters exist).
+    pub fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+
+    /// A path parameter parsed as an id of kind `K`; a malformed one is a 400 naming it.
+    pub fn id<K: Kind>(&self, name: &str) -> Result<Id<K>, ApiError> {
+        Id::parse(self.param(name)).map_err(|e| ApiError::invalid(name, e))
+    }
+
+    /// A path parameter that may also be `external_id:<value>`.
+    pub fn reference<K: Kind>(&self, name: &str) -> Result<Ref<K>, ApiError> {
+        Ref::parse(self.param(name)).map_err(|e| ApiError::invalid(name, e))
+    }
+
+    pub fn principal(&self) -> Result<&'a Principal, ApiError> {
+        self.principal.ok_or_else(|| ApiError::unauthorized("authentication required"))
+    }
+
+    pub fn workspace(&self) -> Result<&'a str, ApiError> {
+        self.workspace_id.ok_or_else(ApiError::internal)
+    }
+
+    /// A fresh id of kind `K`.
+    pub fn new_id<K: Kind>(&self) -> Id<K> {
+        Id::generate(self.now_ms, self.env.random.next_u128())
+    }
+
+    /// The body parsed as `T`; errors name the offending field path.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::invalid("body", "a JSON request body is required"));
+        }
+        parse_json(self.body)
+    }
+
+    /// The body as untyped JSON (for merging updates), `{}` when empty.
+    pub fn json_value(&self) -> Result<serde_json::Value, ApiError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(serde_json::Value::Object(Default::default()));
+        }
+        parse_json(self.body)
+    }
+
+    /// Custom methods without fields accept an empty body or `{}` only.
+    pub fn empty_body(&self) -> Result<(), ApiError> {
+        match self.json_value()? {
+            serde_json::Value::Object(m) if m.is_empty() => Ok(()),
+            serde_json::Value::Object(m) => {
+                let field = m.keys().next().cloned().unwrap_or_default();
+                Err(ApiError::invalid(field.clone(), format!("unknown field `{field}`: this method takes no fields")))
+            }
+            _ => Err(ApiError::invalid("body", "must be empty or a JSON object")),
+        }
+    }
+
+    pub fn list_query(&self) -> Result<ListQuery, ApiError> {
+        self.query.list()
+    }
+
+    /// Wraps a store page in the wire shape, with an opaque cursor.
+    pub fn page<T>(&self, listed: Listed<T>, q: &ListQuery) -> Page<T> {
+        Page {
+            items: listed.items,
+            pagination: Pagination {
+                next_cursor: listed.next.map(|id| encode_cursor(&id, q.ascending)),
+                total: listed.total,
+            },
+        }
+    }
+
+    /// Runs `f` in one write transaction; with `dryRun` it is rolled back, so the
+    /// caller gets exactly the would-be result and nothing is stored.
+    pub fn write<T>(&self, f: impl FnOnce(&Db<'a>) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        self.db.transaction(!self.dry_run, f)
+    }
+
+    /// 201 with the created resource (200 for a dry run: nothing was created).
+    pub fn created<T: Serialize>(&self, value: &T) -> Reply {
+        Reply::json(if self.dry_run { 200 } else { 201 }, value)
+    }
+}
+
+/// Parses JSON into `T`, naming the field at fault (`spec.scopes[1]`).
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::invalid("body", format!("malformed JSON: {inner}"))
+        } else {
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::invalid(field, strip_position(&inner.to_string()))
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::invalid("body", format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// serde_json appends " at line 1 column 42"; the field path says more.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}

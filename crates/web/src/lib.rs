@@ -1,0 +1,28 @@
+//! The HTTP kit every component is built from.
+//!
+//! A component declares its routes as [`Route`]s (an [`Operation`] from the `api`
+//! catalog plus a handler) and hands them to [`App`], which implements the host's
+//! [`ports::HttpService`]: request ids, body limits, routing, authentication, workspace
+//! isolation, scopes, rate limits, JSON errors and the audit row of every call.
+
+mod app;
+pub mod auth;
+mod ctx;
+mod error;
+mod op;
+pub mod query;
+mod ratelimit;
+mod reply;
+mod router;
+
+pub use app::{App, Route};
+pub use ctx::{Ctx, Principal};
+pub use error::ApiError;
+pub use op::{schema, Auth, Method, Operation, Param, ParamKind, SchemaFn};
+pub use reply::Reply;
+pub use router::{short_form, Match};
+
+/// Bodies above this many bytes are refused with 413.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+pub type HandlerResult = Result<Reply, ApiError>;

@@ -1,0 +1,115 @@
+//! Operations: one route of the public API, described once and used twice — to
+//! dispatch requests and to generate `/openapi.json`, so the two cannot drift.
+
+use model::scope::Scope;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "GET" => Some(Method::Get),
+            "POST" => Some(Method::Post),
+            "PATCH" => Some(Method::Patch),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+
+    /// Whether the method changes state (read-only tokens may never call these).
+    pub fn mutates(self) -> bool {
+        !matches!(self, Method::Get)
+    }
+}
+
+/// Who may call an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone (e.g. `/openapi.json`).
+    Public,
+    /// The operator's bootstrap token (`POST /v1/bootstrap`).
+    Bootstrap,
+    /// A valid API key token; with `Some(scope)`, one granting that scope.
+    Token(Option<Scope>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    String,
+    Integer,
+    Boolean,
+    /// May be repeated.
+    StringList,
+}
+
+/// A documented query parameter; undocumented ones are refused.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub description: &'static str,
+}
+
+/// Produces the JSON Schema of a request or response type.
+pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+/// The [`SchemaFn`] of `T`.
+pub fn schema<T: schemars::JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+#[derive(Clone, Copy)]
+pub struct Operation {
+    /// Unique operationId (camelCase).
+    pub id: &'static str,
+    pub method: Method,
+    /// The canonical path template, `{name}` for parameters, `:verb` for custom methods.
+    pub path: &'static str,
+    /// Also served at the path without `/workspaces/{workspaceId}`, the workspace then
+    /// coming from the token (seeds 001/004).
+    pub short_form: bool,
+    pub auth: Auth,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub query: &'static [Param],
+    pub body: Option<SchemaFn>,
+    /// Success status.
+    pub status: u16,
+    /// Success body; `None` for 204.
+    pub response: Option<SchemaFn>,
+    /// Accepts `?dryRun=true`.
+    pub dry_run: bool,
+}
+
+impl Operation {
+    /// The scope this operation requires, if any.
+    pub fn scope(&self) -> Option<Scope> {
+        match self.auth {
+            Auth::Token(s) => s,
+            _ => None,
+        }
+    }
+
+    /// Whether `name` is a query parameter this operation accepts.
+    pub fn accepts_query(&self, name: &str) -> Option<ParamKind> {
+        if self.dry_run && name == "dryRun" {
+            return Some(ParamKind::Boolean);
+        }
+        self.query.iter().find(|p| p.name == name).map(|p| p.kind)
+    }
+}
