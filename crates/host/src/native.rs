@@ -23,7 +23,10 @@ impl NativeSql {
 impl Sql for NativeSql {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, SqlError> {
         self.statements.set(self.statements.get() + 1);
-        let mut stmt = self.conn.prepare(sql).map_err(|e| SqlError(e.to_string()))?;
+        let mut stmt = self
+            .conn
+            .prepare(sql)
+            .map_err(|e| SqlError(e.to_string()))?;
         let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
         let n = columns.len();
         let params = rusqlite::params_from_iter(params.iter().map(to_sql));
@@ -112,7 +115,9 @@ pub struct SeededRandom {
 
 impl SeededRandom {
     pub fn new(seed: u64) -> Self {
-        Self { state: Cell::new(seed) }
+        Self {
+            state: Cell::new(seed),
+        }
     }
 }
 
@@ -136,13 +141,19 @@ pub struct MapVars {
 
 impl MapVars {
     pub fn set(&self, name: &str, value: &str) {
-        self.map.borrow_mut().insert(name.to_owned(), value.to_owned());
+        self.map
+            .borrow_mut()
+            .insert(name.to_owned(), value.to_owned());
     }
 }
 
 impl Variables for MapVars {
     fn get(&self, name: &str) -> Option<String> {
-        self.map.borrow().get(name).filter(|v| !v.is_empty()).cloned()
+        self.map
+            .borrow()
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .cloned()
     }
 }
 

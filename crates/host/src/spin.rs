@@ -1,7 +1,9 @@
 //! The Spin host: ports over spin-sdk 5 (WASI 0.2), and the HTTP entry point.
 
 use ports::{Clock, Env, HttpService, Kv, KvError, Random, Rows, Sql, SqlError, Value, Variables};
-use spin_sdk::http::{Headers, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam};
+use spin_sdk::http::{
+    Headers, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
+};
 use std::cell::OnceCell;
 
 /// The `default` SQLite database, opened on first use so requests that never touch
@@ -29,7 +31,9 @@ impl Sql for SpinSql {
                 Value::Blob(b) => V::Blob(b.clone()),
             })
             .collect();
-        let result = conn.execute(sql, &params).map_err(|e| SqlError(e.to_string()))?;
+        let result = conn
+            .execute(sql, &params)
+            .map_err(|e| SqlError(e.to_string()))?;
         let rows = result
             .rows
             .into_iter()
@@ -73,10 +77,14 @@ impl Kv for SpinKv {
         self.store()?.get(key).map_err(|e| KvError(e.to_string()))
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.store()?.set(key, value).map_err(|e| KvError(e.to_string()))
+        self.store()?
+            .set(key, value)
+            .map_err(|e| KvError(e.to_string()))
     }
     fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.store()?.delete(key).map_err(|e| KvError(e.to_string()))
+        self.store()?
+            .delete(key)
+            .map_err(|e| KvError(e.to_string()))
     }
 }
 
@@ -107,7 +115,9 @@ pub struct SpinVariables;
 
 impl Variables for SpinVariables {
     fn get(&self, name: &str) -> Option<String> {
-        spin_sdk::variables::get(name).ok().filter(|v| !v.is_empty())
+        spin_sdk::variables::get(name)
+            .ok()
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -157,7 +167,9 @@ fn read_request(req: &IncomingRequest, limit: usize) -> http::Request<Vec<u8>> {
         Method::Other(m) => m,
     };
     let uri = req.path_with_query().unwrap_or_else(|| "/".to_owned());
-    let mut builder = http::Request::builder().method(method.as_str()).uri(uri.as_str());
+    let mut builder = http::Request::builder()
+        .method(method.as_str())
+        .uri(uri.as_str());
     for (name, value) in req.headers().entries() {
         builder = builder.header(name, value);
     }
@@ -174,8 +186,12 @@ fn read_request(req: &IncomingRequest, limit: usize) -> http::Request<Vec<u8>> {
 /// the client receives our 413 instead of a reset connection.
 fn read_body(req: &IncomingRequest, limit: usize) -> Vec<u8> {
     let mut body = Vec::new();
-    let Ok(incoming) = req.consume() else { return body };
-    let Ok(stream) = incoming.stream() else { return body };
+    let Ok(incoming) = req.consume() else {
+        return body;
+    };
+    let Ok(stream) = incoming.stream() else {
+        return body;
+    };
     let mut seen = 0usize;
     while let Ok(chunk) = stream.blocking_read(64 * 1024) {
         seen += chunk.len();
@@ -199,7 +215,10 @@ fn send_response(response: http::Response<Vec<u8>>, out: ResponseOutparam) {
     for (name, value) in parts.headers.iter() {
         let _ = headers.append(&name.as_str().to_owned(), &value.as_bytes().to_vec());
     }
-    let _ = headers.set(&"content-length".to_owned(), &[body.len().to_string().into_bytes()]);
+    let _ = headers.set(
+        &"content-length".to_owned(),
+        &[body.len().to_string().into_bytes()],
+    );
     let resp = OutgoingResponse::new(headers);
     let _ = resp.set_status_code(parts.status.as_u16());
     let Ok(outgoing) = resp.body() else {

@@ -137,8 +137,13 @@ impl AgentSpecInput {
                 );
             }
         }
-        let input_data_schema = schema_field(&self.input_data_schema, &format!("{at}.inputDataSchema"), v);
-        let output_definition = schema_field(&self.output_definition, &format!("{at}.outputDefinition"), v);
+        let input_data_schema =
+            schema_field(&self.input_data_schema, &format!("{at}.inputDataSchema"), v);
+        let output_definition = schema_field(
+            &self.output_definition,
+            &format!("{at}.outputDefinition"),
+            v,
+        );
         if let Some(url) = &self.webhook_events_url {
             if let Err(e) = check_http_url(url) {
                 v.add(format!("{at}.webhookEventsUrl"), e);
@@ -155,7 +160,11 @@ impl AgentSpecInput {
     }
 }
 
-fn schema_field(value: &Option<serde_json::Value>, at: &str, v: &mut Violations) -> Option<JsonObject> {
+fn schema_field(
+    value: &Option<serde_json::Value>,
+    at: &str,
+    v: &mut Violations,
+) -> Option<JsonObject> {
     let value = value.as_ref()?;
     match check_object_schema(value) {
         Ok(()) => value.as_object().cloned(),
@@ -207,7 +216,10 @@ mod tests {
         let spec = AgentSpecInput::default().validate("spec", &mut v);
         assert!(v.is_empty());
         assert_eq!(spec.status, AgentStatus::Draft);
-        assert_eq!(spec.variation_selection_mode, VariationSelectionMode::Random);
+        assert_eq!(
+            spec.variation_selection_mode,
+            VariationSelectionMode::Random
+        );
     }
 
     #[test]
@@ -219,7 +231,10 @@ mod tests {
         .unwrap();
         let spec = input.validate("spec", &mut Violations::new());
         assert_eq!(spec.status, AgentStatus::Draft);
-        assert_eq!(spec.variation_selection_mode, VariationSelectionMode::Weighted);
+        assert_eq!(
+            spec.variation_selection_mode,
+            VariationSelectionMode::Weighted
+        );
     }
 
     #[test]
@@ -233,7 +248,14 @@ mod tests {
         let mut v = Violations::new();
         input.validate("spec", &mut v);
         let fields: Vec<_> = v.0.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["spec.description", "spec.inputDataSchema", "spec.webhookEventsUrl"]);
+        assert_eq!(
+            fields,
+            [
+                "spec.description",
+                "spec.inputDataSchema",
+                "spec.webhookEventsUrl"
+            ]
+        );
     }
 
     #[test]

@@ -67,7 +67,10 @@ impl WorkspaceSpec {
     pub fn validate(&self, at: &str, v: &mut Violations) {
         if let Some(d) = &self.description {
             if d.chars().count() > crate::agent::MAX_DESCRIPTION_CHARS {
-                v.add(format!("{at}.description"), "must be at most 10000 characters");
+                v.add(
+                    format!("{at}.description"),
+                    "must be at most 10000 characters",
+                );
             }
         }
     }

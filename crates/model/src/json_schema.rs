@@ -6,11 +6,15 @@ use serde_json::Value;
 /// as needed for objective input data and for tool parameters.
 pub fn check_object_schema(schema: &Value) -> Result<(), String> {
     let Some(obj) = schema.as_object() else {
-        return Err("must be a JSON Schema object (e.g. {\"type\": \"object\", \"properties\": {…}})".into());
+        return Err(
+            "must be a JSON Schema object (e.g. {\"type\": \"object\", \"properties\": {…}})"
+                .into(),
+        );
     };
     jsonschema::draft202012::meta::validate(schema)
         .map_err(|e| format!("is not a valid JSON Schema (draft 2020-12): {e}"))?;
-    jsonschema::draft202012::new(schema).map_err(|e| format!("cannot be used as a JSON Schema: {e}"))?;
+    jsonschema::draft202012::new(schema)
+        .map_err(|e| format!("cannot be used as a JSON Schema: {e}"))?;
     match obj.get("type") {
         Some(Value::String(t)) if t == "object" => Ok(()),
         _ => Err("must describe an object: set \"type\": \"object\"".into()),
@@ -31,8 +35,12 @@ mod tests {
     #[test]
     fn rejects_invalid_schemas() {
         assert!(check_object_schema(&json!("object")).is_err());
-        assert!(check_object_schema(&json!({"type": "objekt"})).unwrap_err().contains("JSON Schema"));
+        assert!(check_object_schema(&json!({"type": "objekt"}))
+            .unwrap_err()
+            .contains("JSON Schema"));
         assert!(check_object_schema(&json!({"type": "object", "minProperties": -1})).is_err());
-        assert!(check_object_schema(&json!({"type": "string"})).unwrap_err().contains("object"));
+        assert!(check_object_schema(&json!({"type": "string"}))
+            .unwrap_err()
+            .contains("object"));
     }
 }

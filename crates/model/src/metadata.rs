@@ -144,7 +144,10 @@ impl MetadataInput {
         }
         if let (Some(ws), Some(expected)) = (&self.workspace_id, owner.workspace_id) {
             if ws != expected {
-                v.add(path(at, "workspaceId"), "does not match the workspace in the path");
+                v.add(
+                    path(at, "workspaceId"),
+                    "does not match the workspace in the path",
+                );
             }
         }
         self.validate_fields(at, v)
@@ -191,7 +194,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
     let n = name.chars().count();
     if n > MAX_NAME_CHARS {
-        return Err(format!("must be at most {MAX_NAME_CHARS} characters (got {n})"));
+        return Err(format!(
+            "must be at most {MAX_NAME_CHARS} characters (got {n})"
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
@@ -203,7 +208,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
 pub fn check_external_id(ext: &str) -> Result<(), String> {
     let n = ext.chars().count();
     if n == 0 || n > MAX_EXTERNAL_ID_CHARS {
-        return Err(format!("external ids must be 1 to {MAX_EXTERNAL_ID_CHARS} characters"));
+        return Err(format!(
+            "external ids must be 1 to {MAX_EXTERNAL_ID_CHARS} characters"
+        ));
     }
     if !ext
         .chars()
@@ -231,7 +238,10 @@ pub fn check_label_key(key: &str) -> Result<(), String> {
 
 fn check_labels(labels: &Labels, at: &str, v: &mut Violations) {
     if labels.len() > MAX_LABELS {
-        v.add(at, format!("at most {MAX_LABELS} labels (got {})", labels.len()));
+        v.add(
+            at,
+            format!("at most {MAX_LABELS} labels (got {})", labels.len()),
+        );
     }
     for (k, val) in labels {
         if let Err(e) = check_label_key(k) {

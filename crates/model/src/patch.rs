@@ -50,7 +50,10 @@ pub fn apply(
                     Some(p) => paths.extend(p),
                     None => v.add(
                         "updateMask",
-                        format!("`{raw}` is not an updatable field; use paths like {}", example(sections)),
+                        format!(
+                            "`{raw}` is not an updatable field; use paths like {}",
+                            example(sections)
+                        ),
                     ),
                 }
             }
@@ -59,8 +62,16 @@ pub fn apply(
             }
             v.finish(())?;
             for (section, field) in paths {
-                let given = patch.get(section).and_then(Value::as_object).unwrap_or(&empty);
-                set(current, section, field, given.get(field).cloned().unwrap_or(Value::Null));
+                let given = patch
+                    .get(section)
+                    .and_then(Value::as_object)
+                    .unwrap_or(&empty);
+                set(
+                    current,
+                    section,
+                    field,
+                    given.get(field).cloned().unwrap_or(Value::Null),
+                );
             }
             Ok(())
         }
@@ -134,9 +145,13 @@ mod tests {
     #[test]
     fn merge_replaces_given_fields_and_clears_nulls() {
         let mut c = current();
-        let patch = json!({"metadata": {"name": "b", "id": "ignored"}, "spec": {"description": null}});
+        let patch =
+            json!({"metadata": {"name": "b", "id": "ignored"}, "spec": {"description": null}});
         apply(&mut c, &patch, None, SECTIONS).unwrap();
-        assert_eq!(c, json!({"metadata": {"name": "b", "labels": {"x": "1"}}, "spec": {"status": "S"}}));
+        assert_eq!(
+            c,
+            json!({"metadata": {"name": "b", "labels": {"x": "1"}}, "spec": {"status": "S"}})
+        );
     }
 
     #[test]

@@ -76,7 +76,9 @@ impl Scope {
         match (self, needed) {
             (Scope::All, _) => true,
             (Scope::On(..), Scope::All) => false,
-            (Scope::On(r, have), Scope::On(nr, need)) => r == nr && (have == need || have == Access::Write),
+            (Scope::On(r, have), Scope::On(nr, need)) => {
+                r == nr && (have == need || have == Access::Write)
+            }
         }
     }
 }

@@ -30,7 +30,10 @@ mod tests {
 
     #[test]
     fn parses_offsets() {
-        assert_eq!(parse_ms("2026-01-02T04:04:05.678+01:00"), Ok(1_767_323_045_678));
+        assert_eq!(
+            parse_ms("2026-01-02T04:04:05.678+01:00"),
+            Ok(1_767_323_045_678)
+        );
         assert!(parse_ms("yesterday").is_err());
     }
 }

@@ -133,7 +133,11 @@ pub struct Env<'a> {
 pub trait HttpService {
     type After;
 
-    fn handle(&self, env: Env<'_>, req: http::Request<Vec<u8>>) -> (http::Response<Vec<u8>>, Self::After);
+    fn handle(
+        &self,
+        env: Env<'_>,
+        req: http::Request<Vec<u8>>,
+    ) -> (http::Response<Vec<u8>>, Self::After);
 
     fn after(&self, env: Env<'_>, after: Self::After);
 

@@ -10,7 +10,8 @@ use model::metadata::ResourceMetadata;
 use model::time::{format_ms, parse_ms};
 use ports::Value;
 
-const COLS: &str = "a.id, a.account_id, a.workspace_id, a.name, a.external_id, a.labels, a.bundle_key, \
+const COLS: &str =
+    "a.id, a.account_id, a.workspace_id, a.name, a.external_id, a.labels, a.bundle_key, \
                     a.profile_id, a.created_at, a.updated_at, a.spec";
 const NCOLS: usize = 11;
 /// Info columns: the creator, then the maintained variation count.
@@ -94,7 +95,12 @@ pub struct AgentFilter {
     pub status: Option<AgentStatus>,
 }
 
-pub fn list(db: &Db, workspace_id: &str, q: &ListQuery, f: &AgentFilter) -> Result<Listed<Agent>, StoreError> {
+pub fn list(
+    db: &Db,
+    workspace_id: &str,
+    q: &ListQuery,
+    f: &AgentFilter,
+) -> Result<Listed<Agent>, StoreError> {
     let select = if q.include_info {
         format!("SELECT {COLS}, {INFO_COLS}, {PROFILE_COLS} FROM agents a {INFO_JOIN}")
     } else {

@@ -81,7 +81,11 @@ const KEY_NCOLS: usize = 18;
 
 fn key_from(row: &[Value], with_creator: bool) -> Result<KeyRecord, StoreError> {
     let r = Row(row);
-    let created_by = if with_creator { profile_at(&r, KEY_NCOLS)? } else { None };
+    let created_by = if with_creator {
+        profile_at(&r, KEY_NCOLS)?
+    } else {
+        None
+    };
     let expires_at = r.opt_int(13)?;
     Ok(KeyRecord {
         key: ApiKey {
@@ -147,7 +151,11 @@ pub fn insert(db: &Db, k: &KeyRecord, now_ms: i64) -> Result<(), StoreError> {
 }
 
 /// A live (not revoked) key of the workspace, with its creator.
-pub fn get(db: &Db, workspace_id: &str, r: &Ref<ApiKeyKind>) -> Result<Option<KeyRecord>, StoreError> {
+pub fn get(
+    db: &Db,
+    workspace_id: &str,
+    r: &Ref<ApiKeyKind>,
+) -> Result<Option<KeyRecord>, StoreError> {
     let (cond, v) = match r {
         Ref::Id(id) => ("k.id = ?2", id.as_str().to_owned()),
         Ref::External(e) => ("k.external_id = ?2", e.clone()),

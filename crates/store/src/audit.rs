@@ -58,7 +58,8 @@ pub struct AuditFilter {
     pub until_ms: Option<i64>,
 }
 
-const COLS: &str = "l.id, l.account_id, l.workspace_id, l.token_id, l.profile_id, l.request_id, l.method, \
+const COLS: &str =
+    "l.id, l.account_id, l.workspace_id, l.token_id, l.profile_id, l.request_id, l.method, \
                     l.route, l.path, l.scope, l.status, l.latency_ms, l.created_at";
 
 fn from_row(row: &[Value]) -> Result<AuditLog, StoreError> {
@@ -86,7 +87,12 @@ fn from_row(row: &[Value]) -> Result<AuditLog, StoreError> {
     })
 }
 
-pub fn list(db: &Db, workspace_id: &str, q: &ListQuery, f: &AuditFilter) -> Result<Listed<AuditLog>, StoreError> {
+pub fn list(
+    db: &Db,
+    workspace_id: &str,
+    q: &ListQuery,
+    f: &AuditFilter,
+) -> Result<Listed<AuditLog>, StoreError> {
     let mut filters = Vec::new();
     if let Some(t) = &f.token_id {
         filters.push(("l.token_id = ?".to_owned(), vec![t.as_str().into()]));

@@ -77,14 +77,22 @@ impl<'a> Db<'a> {
     /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`, so concurrent writers queue
     /// instead of failing). Commits on `Ok` when `commit` is true, otherwise rolls back:
     /// that is how `dryRun` sees exactly what would happen and keeps none of it.
-    pub fn transaction<T, E>(&self, commit: bool, f: impl FnOnce(&Db<'a>) -> Result<T, E>) -> Result<T, E>
+    pub fn transaction<T, E>(
+        &self,
+        commit: bool,
+        f: impl FnOnce(&Db<'a>) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         self.prepare_write()?;
         self.exec("BEGIN IMMEDIATE", &[])?;
         let result = f(self);
-        let end = if result.is_ok() && commit { "COMMIT" } else { "ROLLBACK" };
+        let end = if result.is_ok() && commit {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
         match self.exec(end, &[]) {
             Ok(_) => result,
             Err(e) => {
@@ -109,7 +117,9 @@ impl<'r> Row<'r> {
     pub fn text(&self, i: usize) -> Result<String, StoreError> {
         match self.get(i)? {
             Value::Text(s) => Ok(s.clone()),
-            other => Err(StoreError::Backend(format!("column {i}: expected text, got {other:?}"))),
+            other => Err(StoreError::Backend(format!(
+                "column {i}: expected text, got {other:?}"
+            ))),
         }
     }
 
@@ -117,14 +127,18 @@ impl<'r> Row<'r> {
         match self.get(i)? {
             Value::Null => Ok(None),
             Value::Text(s) => Ok(Some(s.clone())),
-            other => Err(StoreError::Backend(format!("column {i}: expected text, got {other:?}"))),
+            other => Err(StoreError::Backend(format!(
+                "column {i}: expected text, got {other:?}"
+            ))),
         }
     }
 
     pub fn int(&self, i: usize) -> Result<i64, StoreError> {
         match self.get(i)? {
             Value::Integer(n) => Ok(*n),
-            other => Err(StoreError::Backend(format!("column {i}: expected integer, got {other:?}"))),
+            other => Err(StoreError::Backend(format!(
+                "column {i}: expected integer, got {other:?}"
+            ))),
         }
     }
 
@@ -132,7 +146,9 @@ impl<'r> Row<'r> {
         match self.get(i)? {
             Value::Null => Ok(None),
             Value::Integer(n) => Ok(Some(*n)),
-            other => Err(StoreError::Backend(format!("column {i}: expected integer, got {other:?}"))),
+            other => Err(StoreError::Backend(format!(
+                "column {i}: expected integer, got {other:?}"
+            ))),
         }
     }
 
@@ -143,7 +159,8 @@ impl<'r> Row<'r> {
     /// A JSON-encoded column.
     pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, StoreError> {
         let text = self.text(i)?;
-        serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {i}: bad JSON: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| StoreError::Backend(format!("column {i}: bad JSON: {e}")))
     }
 }
 

@@ -110,7 +110,10 @@ pub fn insert_profile(db: &Db, p: &Profile) -> Result<(), StoreError> {
 
 /// Renames a profile (an API key's profile follows the key's name).
 pub fn rename_profile(db: &Db, id: &str, name: &str) -> Result<(), StoreError> {
-    db.exec("UPDATE profiles SET name = ?2 WHERE id = ?1", &[id.into(), name.into()])?;
+    db.exec(
+        "UPDATE profiles SET name = ?2 WHERE id = ?1",
+        &[id.into(), name.into()],
+    )?;
     Ok(())
 }
 
@@ -165,7 +168,8 @@ pub fn insert_workspace(db: &Db, w: &Workspace) -> Result<(), StoreError> {
 }
 
 pub fn get_workspace(db: &Db, account_id: &str, id: &str) -> Result<Option<Workspace>, StoreError> {
-    let sql = format!("SELECT {WORKSPACE_COLS} FROM workspaces w WHERE w.account_id = ?1 AND w.id = ?2");
+    let sql =
+        format!("SELECT {WORKSPACE_COLS} FROM workspaces w WHERE w.account_id = ?1 AND w.id = ?2");
     db.one(&sql, &[account_id.into(), id.into()])?
         .map(|r| workspace_from(&r))
         .transpose()
@@ -178,10 +182,18 @@ pub enum Reach<'a> {
     Only(&'a [String]),
 }
 
-pub fn list_workspaces(db: &Db, account_id: &str, reach: Reach, q: &ListQuery) -> Result<Listed<Workspace>, StoreError> {
+pub fn list_workspaces(
+    db: &Db,
+    account_id: &str,
+    reach: Reach,
+    q: &ListQuery,
+) -> Result<Listed<Workspace>, StoreError> {
     let filters = match reach {
         Reach::All => vec![],
-        Reach::Only(ids) => vec![("w.id IN (SELECT value FROM json_each(?))".to_owned(), vec![json_text(&ids)])],
+        Reach::Only(ids) => vec![(
+            "w.id IN (SELECT value FROM json_each(?))".to_owned(),
+            vec![json_text(&ids)],
+        )],
     };
     let select = format!("SELECT {WORKSPACE_COLS} FROM workspaces w");
     let page = list::run(

@@ -74,7 +74,9 @@ pub(crate) fn run(db: &Db, src: Source, q: &ListQuery) -> Result<Listed<Vec<Valu
 
     let fold_total = !filtered && src.counter.is_some();
     let total_col = match src.counter {
-        Some(kind) if fold_total => format!(", (SELECT n FROM counters WHERE scope = ?1 AND kind = '{kind}')"),
+        Some(kind) if fold_total => {
+            format!(", (SELECT n FROM counters WHERE scope = ?1 AND kind = '{kind}')")
+        }
         _ => String::new(),
     };
     let count_params = params.clone();
@@ -117,29 +119,49 @@ pub(crate) fn run(db: &Db, src: Source, q: &ListQuery) -> Result<Listed<Vec<Valu
         Some(n) => n,
         None if fold_total => counter(db, src.scope, src.counter.unwrap_or_default())?,
         None => {
-            let sql = format!("SELECT COUNT(*) {} WHERE {}", src.from, count_conds.join(" AND "));
+            let sql = format!(
+                "SELECT COUNT(*) {} WHERE {}",
+                src.from,
+                count_conds.join(" AND ")
+            );
             match db.one(&sql, &count_params)?.as_deref() {
                 Some([Value::Integer(n), ..]) => *n,
                 _ => 0,
             }
         }
     };
-    Ok(Listed { items: rows, next, total })
+    Ok(Listed {
+        items: rows,
+        next,
+        total,
+    })
 }
 
-fn add_filters(src: &Source, q: &ListQuery, conds: &mut Vec<String>, params: &mut Vec<Value>) -> bool {
+fn add_filters(
+    src: &Source,
+    q: &ListQuery,
+    conds: &mut Vec<String>,
+    params: &mut Vec<Value>,
+) -> bool {
     let mut filtered = false;
     if let Some(prefix) = &q.name_prefix {
         params.push(Value::Text(prefix.clone()));
         let n = params.len();
-        conds.push(format!("substr({}, 1, length(?{n})) = ?{n}", src.prefix_col));
+        conds.push(format!(
+            "substr({}, 1, length(?{n})) = ?{n}",
+            src.prefix_col
+        ));
         filtered = true;
     }
     for (k, v) in &q.labels {
         params.push(Value::Text(format!("$.\"{k}\"")));
         params.push(Value::Text(v.clone()));
         let n = params.len();
-        conds.push(format!("json_extract({}.labels, ?{}) = ?{n}", src.alias, n - 1));
+        conds.push(format!(
+            "json_extract({}.labels, ?{}) = ?{n}",
+            src.alias,
+            n - 1
+        ));
         filtered = true;
     }
     for (cond, values) in &src.filters {

@@ -49,7 +49,11 @@ pub struct Audit {
 impl HttpService for App {
     type After = Audit;
 
-    fn handle(&self, env: Env<'_>, req: http::Request<Vec<u8>>) -> (http::Response<Vec<u8>>, Audit) {
+    fn handle(
+        &self,
+        env: Env<'_>,
+        req: http::Request<Vec<u8>>,
+    ) -> (http::Response<Vec<u8>>, Audit) {
         let started_ms = env.clock.now_ms();
         let request_id = request_id(&req, &env, started_ms);
         let mut audit = Audit {
@@ -91,13 +95,21 @@ impl HttpService for App {
             latency_ms: audit.latency_ms,
             created_at_ms: audit.started_ms,
         };
-        let write = || db.prepare_write().and_then(|_| store::audit::insert(&db, &entry));
+        let write = || {
+            db.prepare_write()
+                .and_then(|_| store::audit::insert(&db, &entry))
+        };
         let result = match write() {
-            Err(StoreError::Backend(m)) if m.contains("no such table") => schema::migrate(&db).and_then(|_| write()),
+            Err(StoreError::Backend(m)) if m.contains("no such table") => {
+                schema::migrate(&db).and_then(|_| write())
+            }
             other => other,
         };
         if let Err(e) = result {
-            eprintln!("audit row for request {} not written: {e}", entry.request_id);
+            eprintln!(
+                "audit row for request {} not written: {e}",
+                entry.request_id
+            );
         }
     }
 
@@ -132,7 +144,12 @@ impl App {
                 e.allow = allowed.into_iter().map(Method::as_str).collect();
                 return Err(e);
             }
-            Routed::NotFound => return Err(ApiError::not_found(format!("no route {} {path}", req.method()))),
+            Routed::NotFound => {
+                return Err(ApiError::not_found(format!(
+                    "no route {} {path}",
+                    req.method()
+                )))
+            }
         };
         let op = m.route.op;
         audit.route = m.template.clone();
@@ -141,7 +158,13 @@ impl App {
 
         let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
         let principal = match op.auth {
-            Auth::Token(_) => Some(authenticate(env, db, header("authorization"), now_ms, audit)?),
+            Auth::Token(_) => Some(authenticate(
+                env,
+                db,
+                header("authorization"),
+                now_ms,
+                audit,
+            )?),
             Auth::Public | Auth::Bootstrap => None,
         };
         if let Some(p) = &principal {
@@ -149,7 +172,10 @@ impl App {
                 if let Err(wait) = ratelimit::take(env.kv, &p.key_id, limits, now_ms) {
                     let mut e = ApiError::new(
                         model::error::ErrorCode::RateLimited,
-                        format!("rate limit of {} requests/second exceeded; retry in {wait}s", limits.per_second),
+                        format!(
+                            "rate limit of {} requests/second exceeded; retry in {wait}s",
+                            limits.per_second
+                        ),
                     );
                     e.retry_after = Some(wait);
                     return Err(e);
@@ -163,14 +189,19 @@ impl App {
         audit.workspace_id = workspace_id.clone().or_else(|| audit.workspace_id.take());
         if let (Some(p), Some(needed)) = (&principal, op.scope()) {
             if !p.scopes.allows(needed) {
-                return Err(ApiError::forbidden(format!("this token lacks the `{needed}` scope")));
+                return Err(ApiError::forbidden(format!(
+                    "this token lacks the `{needed}` scope"
+                )));
             }
         }
 
         let query = Query::parse(req.uri().query())?;
         for name in query.names() {
             if op.accepts_query(name).is_none() {
-                return Err(ApiError::invalid(name, format!("unknown query parameter `{name}`")));
+                return Err(ApiError::invalid(
+                    name,
+                    format!("unknown query parameter `{name}`"),
+                ));
             }
         }
         let dry_run = op.dry_run && query.bool("dryRun")?;
@@ -222,13 +253,17 @@ fn authenticate(
         return Err(ApiError::unauthorized("this API key is disabled"));
     }
     if key.version != claims.version {
-        return Err(ApiError::unauthorized("this token was replaced by :rotate; use the newest token"));
+        return Err(ApiError::unauthorized(
+            "this token was replaced by :rotate; use the newest token",
+        ));
     }
     if key.expires_at.is_some_and(|exp| exp <= now_ms) {
         return Err(ApiError::unauthorized("token expired"));
     }
     if key.key_profile_id != claims.profile_id || key.account_id != claims.account_id {
-        return Err(ApiError::unauthorized("invalid token: claims do not match the API key"));
+        return Err(ApiError::unauthorized(
+            "invalid token: claims do not match the API key",
+        ));
     }
     Ok(Principal {
         key_id: claims.key_id,
@@ -243,7 +278,11 @@ fn authenticate(
 
 /// The workspace a request acts in: from the path (which the token must reach; other
 /// workspaces look like they do not exist) or, on short-form routes, from the token.
-fn resolve_workspace(db: &Db<'_>, p: &Principal, m: &router::Match<'_>) -> Result<Option<String>, ApiError> {
+fn resolve_workspace(
+    db: &Db<'_>,
+    p: &Principal,
+    m: &router::Match<'_>,
+) -> Result<Option<String>, ApiError> {
     if m.short {
         return match p.reach() {
             Reach::Only([one]) => Ok(Some(one.clone())),
@@ -269,12 +308,17 @@ fn resolve_workspace(db: &Db<'_>, p: &Principal, m: &router::Match<'_>) -> Resul
 }
 
 fn request_id(req: &http::Request<Vec<u8>>, env: &Env<'_>, now_ms: i64) -> String {
-    let given = req.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+    let given = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok());
     match given {
         Some(id)
             if !id.is_empty()
                 && id.len() <= 128
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
         {
             id.to_owned()
         }

@@ -61,12 +61,16 @@ pub fn mint(secret: &str, c: &TokenClaims) -> Result<String, ApiError> {
         .with_subject(&c.profile_id)
         .with_jwt_id(&c.key_id);
     claims.issued_at = Some(Duration::from_secs((c.issued_at_ms / 1000).max(0) as u64));
-    claims.expires_at = c.expires_at_ms.map(|ms| Duration::from_secs((ms / 1000).max(0) as u64));
+    claims.expires_at = c
+        .expires_at_ms
+        .map(|ms| Duration::from_secs((ms / 1000).max(0) as u64));
     claims.invalid_before = None;
-    HS256Key::from_bytes(secret.as_bytes()).authenticate(claims).map_err(|e| {
-        eprintln!("token signing failed: {e}");
-        ApiError::internal()
-    })
+    HS256Key::from_bytes(secret.as_bytes())
+        .authenticate(claims)
+        .map_err(|e| {
+            eprintln!("token signing failed: {e}");
+            ApiError::internal()
+        })
 }
 
 /// Checks the signature and expiry of `token`; `now_ms` is the host clock.
@@ -80,7 +84,9 @@ pub fn verify(secret: &str, token: &str, now_ms: i64) -> Result<TokenClaims, Api
     };
     let claims = HS256Key::from_bytes(secret.as_bytes())
         .verify_token::<Custom>(token, Some(options))
-        .map_err(|_| ApiError::unauthorized("invalid token: malformed or not signed by this server"))?;
+        .map_err(|_| {
+            ApiError::unauthorized("invalid token: malformed or not signed by this server")
+        })?;
     let expires_at_ms = claims.expires_at.map(|d| d.as_secs() as i64 * 1000);
     if expires_at_ms.is_some_and(|exp| exp <= now_ms) {
         return Err(ApiError::unauthorized("token expired"));
@@ -95,14 +101,18 @@ pub fn verify(secret: &str, token: &str, now_ms: i64) -> Result<TokenClaims, Api
         workspaces: claims.custom.ws,
         scopes: claims.custom.scopes,
         version: claims.custom.ver,
-        issued_at_ms: claims.issued_at.map(|d| d.as_secs() as i64 * 1000).unwrap_or(0),
+        issued_at_ms: claims
+            .issued_at
+            .map(|d| d.as_secs() as i64 * 1000)
+            .unwrap_or(0),
         expires_at_ms,
     })
 }
 
 /// The token of an `Authorization: Bearer …` header.
 pub fn bearer(header: Option<&str>) -> Result<&str, ApiError> {
-    let missing = || ApiError::unauthorized("missing bearer token: send `Authorization: Bearer <token>`");
+    let missing =
+        || ApiError::unauthorized("missing bearer token: send `Authorization: Bearer <token>`");
     let value = header.ok_or_else(missing)?.trim();
     let (scheme, token) = value.split_once(' ').ok_or_else(missing)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {

@@ -6,6 +6,7 @@ use crate::op::Operation;
 use crate::query::{encode_cursor, Query};
 use crate::reply::Reply;
 use model::ids::{Id, Kind, Ref};
+use model::metadata::{MetadataFields, Owner, ResourceMetadata};
 use model::page::{Page, Pagination};
 use model::scope::ScopeSet;
 use ports::Env;
@@ -77,7 +78,8 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn principal(&self) -> Result<&'a Principal, ApiError> {
-        self.principal.ok_or_else(|| ApiError::unauthorized("authentication required"))
+        self.principal
+            .ok_or_else(|| ApiError::unauthorized("authentication required"))
     }
 
     pub fn workspace(&self) -> Result<&'a str, ApiError> {
@@ -111,7 +113,10 @@ impl<'a> Ctx<'a> {
             serde_json::Value::Object(m) if m.is_empty() => Ok(()),
             serde_json::Value::Object(m) => {
                 let field = m.keys().next().cloned().unwrap_or_default();
-                Err(ApiError::invalid(field.clone(), format!("unknown field `{field}`: this method takes no fields")))
+                Err(ApiError::invalid(
+                    field.clone(),
+                    format!("unknown field `{field}`: this method takes no fields"),
+                ))
             }
             _ => Err(ApiError::invalid("body", "must be empty or a JSON object")),
         }
@@ -136,6 +141,61 @@ impl<'a> Ctx<'a> {
     /// caller gets exactly the would-be result and nothing is stored.
     pub fn write<T>(&self, f: impl FnOnce(&Db<'a>) -> Result<T, ApiError>) -> Result<T, ApiError> {
         self.db.transaction(!self.dry_run, f)
+    }
+
+    /// Runs a write that is one statement (atomic on its own): no transaction needed,
+    /// except for a dry run, which is rolled back.
+    pub fn write_single<T>(
+        &self,
+        f: impl FnOnce(&Db<'a>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        if self.dry_run {
+            return self.write(f);
+        }
+        self.db.prepare_write()?;
+        f(self.db)
+    }
+
+    /// Metadata for a resource this caller creates now in the current workspace.
+    pub fn new_metadata(
+        &self,
+        id: String,
+        fields: MetadataFields,
+    ) -> Result<ResourceMetadata, ApiError> {
+        let p = self.principal()?;
+        let now = model::time::format_ms(self.now_ms);
+        Ok(ResourceMetadata {
+            id,
+            account_id: p.account_id.clone(),
+            workspace_id: self.workspace()?.to_owned(),
+            profile_id: p.profile_id.clone(),
+            created_at: now.clone(),
+            updated_at: now,
+            name: fields.name,
+            external_id: fields.external_id,
+            labels: fields.labels,
+            bundle_key: fields.bundle_key,
+        })
+    }
+
+    /// What a create may repeat of the server-owned metadata without conflict.
+    pub fn owner(&self) -> Result<Owner<'a>, ApiError> {
+        Ok(Owner {
+            account_id: &self.principal()?.account_id,
+            workspace_id: self.workspace_id,
+        })
+    }
+
+    /// `updateMask` from the query or the body (they must agree when both are given).
+    pub fn update_mask(&self, in_body: Option<&str>) -> Result<Option<String>, ApiError> {
+        match (self.query.get("updateMask"), in_body) {
+            (Some(q), Some(b)) if q != b => Err(ApiError::invalid(
+                "updateMask",
+                "given differently in the query and the body",
+            )),
+            (Some(q), _) => Ok(Some(q.to_owned())),
+            (None, b) => Ok(b.map(str::to_owned)),
+        }
     }
 
     /// 201 with the created resource (200 for a dry run: nothing was created).

@@ -9,11 +9,14 @@ mod app;
 pub mod auth;
 mod ctx;
 mod error;
+pub mod keys;
 mod op;
 pub mod query;
 mod ratelimit;
 mod reply;
 mod router;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use app::{App, Route};
 pub use ctx::{Ctx, Principal};

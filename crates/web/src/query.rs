@@ -24,7 +24,9 @@ impl Query {
                 percent_decode_str(&s.replace('+', " "))
                     .decode_utf8()
                     .map(|c| c.into_owned())
-                    .map_err(|_| ApiError::invalid("query", format!("`{s}` is not valid UTF-8 once decoded")))
+                    .map_err(|_| {
+                        ApiError::invalid("query", format!("`{s}` is not valid UTF-8 once decoded"))
+                    })
             };
             pairs.push((decode(k)?, decode(v)?));
         }
@@ -33,11 +35,17 @@ impl Query {
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.pairs.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -65,20 +73,37 @@ impl Query {
             Some(v) => match v.parse::<i64>() {
                 Ok(0) => DEFAULT_LIMIT,
                 Ok(n) if n > 0 => (n as usize).min(MAX_LIMIT),
-                _ => return Err(ApiError::invalid("limit", format!("`{v}` is not a positive integer (max {MAX_LIMIT})"))),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "limit",
+                        format!("`{v}` is not a positive integer (max {MAX_LIMIT})"),
+                    ))
+                }
             },
         };
         let ascending = match self.get("sortOrder") {
             None | Some("") => false,
             Some(v) if v.eq_ignore_ascii_case("desc") => false,
             Some(v) if v.eq_ignore_ascii_case("asc") => true,
-            Some(v) => return Err(ApiError::invalid("sortOrder", format!("`{v}` must be `asc` or `desc`"))),
+            Some(v) => {
+                return Err(ApiError::invalid(
+                    "sortOrder",
+                    format!("`{v}` must be `asc` or `desc`"),
+                ))
+            }
         };
-        let after = self.get("cursor").filter(|c| !c.is_empty()).map(|c| decode_cursor(c, ascending)).transpose()?;
+        let after = self
+            .get("cursor")
+            .filter(|c| !c.is_empty())
+            .map(|c| decode_cursor(c, ascending))
+            .transpose()?;
         let name_prefix = match self.get("prefix") {
             None | Some("") => None,
             Some(p) if p.chars().count() > model::metadata::MAX_NAME_CHARS => {
-                return Err(ApiError::invalid("prefix", "must be at most 200 characters"))
+                return Err(ApiError::invalid(
+                    "prefix",
+                    "must be at most 200 characters",
+                ))
             }
             Some(p) => Some(p.to_owned()),
         };
@@ -86,7 +111,10 @@ impl Query {
         for raw in self.all("labels") {
             for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 let Some((k, v)) = pair.split_once('=') else {
-                    return Err(ApiError::invalid("labels", format!("`{pair}` must be `key=value`")));
+                    return Err(ApiError::invalid(
+                        "labels",
+                        format!("`{pair}` must be `key=value`"),
+                    ));
                 };
                 model::metadata::check_label_key(k).map_err(|e| ApiError::invalid("labels", e))?;
                 labels.push((k.to_owned(), v.to_owned()));
@@ -107,7 +135,10 @@ pub fn parse_bool(name: &str, v: &str) -> Result<bool, ApiError> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(ApiError::invalid(name, format!("`{v}` must be `true` or `false`"))),
+        _ => Err(ApiError::invalid(
+            name,
+            format!("`{v}` must be `true` or `false`"),
+        )),
     }
 }
 
@@ -118,7 +149,12 @@ pub fn encode_cursor(last_id: &str, ascending: bool) -> String {
 }
 
 fn decode_cursor(cursor: &str, ascending: bool) -> Result<String, ApiError> {
-    let bad = || ApiError::invalid("cursor", "is not a cursor returned by this API (pass pagination.nextCursor unchanged)");
+    let bad = || {
+        ApiError::invalid(
+            "cursor",
+            "is not a cursor returned by this API (pass pagination.nextCursor unchanged)",
+        )
+    };
     let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
     let rest = raw.strip_prefix("c1:").ok_or_else(bad)?;
@@ -129,9 +165,13 @@ fn decode_cursor(cursor: &str, ascending: bool) -> Result<String, ApiError> {
         _ => return Err(bad()),
     };
     if cursor_ascending != ascending {
-        return Err(ApiError::invalid("cursor", "was issued for the other sortOrder; keep sortOrder unchanged while paging"));
+        return Err(ApiError::invalid(
+            "cursor",
+            "was issued for the other sortOrder; keep sortOrder unchanged while paging",
+        ));
     }
-    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         return Err(bad());
     }
     Ok(id.to_owned())
@@ -143,25 +183,69 @@ mod tests {
 
     #[test]
     fn decodes_pairs() {
-        let q = Query::parse(Some("a=1&labels=env%3Dprod&labels=team=x,tier=1&prefix=my+agent")).unwrap();
+        let q = Query::parse(Some(
+            "a=1&labels=env%3Dprod&labels=team=x,tier=1&prefix=my+agent",
+        ))
+        .unwrap();
         assert_eq!(q.get("a"), Some("1"));
         assert_eq!(q.all("labels").count(), 2);
         let l = q.list().unwrap();
         assert_eq!(l.name_prefix.as_deref(), Some("my agent"));
         assert_eq!(
             l.labels,
-            vec![("env".into(), "prod".into()), ("team".into(), "x".into()), ("tier".into(), "1".into())]
+            vec![
+                ("env".into(), "prod".into()),
+                ("team".into(), "x".into()),
+                ("tier".into(), "1".into())
+            ]
         );
     }
 
     #[test]
     fn limits_and_orders() {
-        assert_eq!(Query::parse(Some("limit=500")).unwrap().list().unwrap().limit, 200);
+        assert_eq!(
+            Query::parse(Some("limit=500"))
+                .unwrap()
+                .list()
+                .unwrap()
+                .limit,
+            200
+        );
         assert_eq!(Query::parse(None).unwrap().list().unwrap().limit, 50);
-        assert_eq!(Query::parse(Some("limit=-1")).unwrap().list().unwrap_err().details[0].field, "limit");
-        assert_eq!(Query::parse(Some("limit=x")).unwrap().list().unwrap_err().details[0].field, "limit");
-        assert_eq!(Query::parse(Some("sortOrder=up")).unwrap().list().unwrap_err().details[0].field, "sortOrder");
-        assert!(Query::parse(Some("sortOrder=ASC")).unwrap().list().unwrap().ascending);
+        assert_eq!(
+            Query::parse(Some("limit=-1"))
+                .unwrap()
+                .list()
+                .unwrap_err()
+                .details[0]
+                .field,
+            "limit"
+        );
+        assert_eq!(
+            Query::parse(Some("limit=x"))
+                .unwrap()
+                .list()
+                .unwrap_err()
+                .details[0]
+                .field,
+            "limit"
+        );
+        assert_eq!(
+            Query::parse(Some("sortOrder=up"))
+                .unwrap()
+                .list()
+                .unwrap_err()
+                .details[0]
+                .field,
+            "sortOrder"
+        );
+        assert!(
+            Query::parse(Some("sortOrder=ASC"))
+                .unwrap()
+                .list()
+                .unwrap()
+                .ascending
+        );
     }
 
     #[test]

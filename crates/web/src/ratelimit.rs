@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn burst_then_refill() {
         let kv = MemKv::default();
-        let limits = Limits { per_second: 2.0, burst: 3.0 };
+        let limits = Limits {
+            per_second: 2.0,
+            burst: 3.0,
+        };
         for _ in 0..3 {
             assert_eq!(take(&kv, "k", limits, 1_000), Ok(()));
         }
@@ -93,7 +96,10 @@ mod tests {
     #[test]
     fn retry_after_rounds_up() {
         let kv = MemKv::default();
-        let limits = Limits { per_second: 0.25, burst: 1.0 };
+        let limits = Limits {
+            per_second: 0.25,
+            burst: 1.0,
+        };
         assert_eq!(take(&kv, "k", limits, 0), Ok(()));
         assert_eq!(take(&kv, "k", limits, 0), Err(4));
     }

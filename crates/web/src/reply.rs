@@ -24,6 +24,9 @@ impl Reply {
     }
 
     pub fn no_content() -> Self {
-        Self { status: 204, body: None }
+        Self {
+            status: 204,
+            body: None,
+        }
     }
 }

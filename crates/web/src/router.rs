@@ -9,7 +9,8 @@ const CANONICAL_PREFIX: &str = "/v1/workspaces/{workspaceId}/";
 /// The short form of a canonical workspace path (`/v1/workspaces/{workspaceId}/agents` →
 /// `/v1/agents`), if it has one.
 pub fn short_form(path: &str) -> Option<String> {
-    path.strip_prefix(CANONICAL_PREFIX).map(|rest| format!("/v1/{rest}"))
+    path.strip_prefix(CANONICAL_PREFIX)
+        .map(|rest| format!("/v1/{rest}"))
 }
 
 /// A matched route with its decoded path parameters.
@@ -32,16 +33,33 @@ pub fn route<'r>(routes: &'r [Route], method: &str, path: &str) -> Routed<'r> {
     let segments: Vec<&str> = path.split('/').collect();
     let mut best: Vec<(usize, Match<'r>)> = Vec::new();
     for route in routes {
-        let short = if route.op.short_form { short_form(route.op.path) } else { None };
-        let forms = [Some((route.op.path.to_owned(), false)), short.map(|p| (p, true))];
+        let short = if route.op.short_form {
+            short_form(route.op.path)
+        } else {
+            None
+        };
+        let forms = [
+            Some((route.op.path.to_owned(), false)),
+            short.map(|p| (p, true)),
+        ];
         for (template, short) in forms.into_iter().flatten() {
-            let Some((score, params)) = match_template(&template, &segments) else { continue };
+            let Some((score, params)) = match_template(&template, &segments) else {
+                continue;
+            };
             let better = best.first().is_none_or(|(s, _)| score > *s);
             if better {
                 best.clear();
             }
             if better || best.first().is_some_and(|(s, _)| score == *s) {
-                best.push((score, Match { route, params, short, template }));
+                best.push((
+                    score,
+                    Match {
+                        route,
+                        params,
+                        short,
+                        template,
+                    },
+                ));
             }
         }
     }
@@ -50,7 +68,10 @@ pub fn route<'r>(routes: &'r [Route], method: &str, path: &str) -> Routed<'r> {
     }
     let method = Method::parse(method);
     let allowed: Vec<Method> = best.iter().map(|(_, m)| m.route.op.method).collect();
-    match best.into_iter().find(|(_, m)| Some(m.route.op.method) == method) {
+    match best
+        .into_iter()
+        .find(|(_, m)| Some(m.route.op.method) == method)
+    {
         Some((_, m)) => Routed::Found(m),
         None => Routed::MethodNotAllowed(allowed),
     }
@@ -69,7 +90,10 @@ fn match_template(template: &str, segments: &[&str]) -> Option<(usize, Vec<(Stri
         match (t.find('{'), t.find('}')) {
             (Some(open), Some(close)) if open < close => {
                 let (prefix, name, suffix) = (&t[..open], &t[open + 1..close], &t[close + 1..]);
-                if s.len() <= prefix.len() + suffix.len() || !s.starts_with(prefix) || !s.ends_with(suffix) {
+                if s.len() <= prefix.len() + suffix.len()
+                    || !s.starts_with(prefix)
+                    || !s.ends_with(suffix)
+                {
                     return None;
                 }
                 let raw = &s[prefix.len()..s.len() - suffix.len()];
@@ -96,7 +120,13 @@ mod tests {
     fn literal_and_params() {
         let segs: Vec<&str> = "/v1/workspaces/ws_1/agents/agent_2".split('/').collect();
         let (_, p) = match_template("/v1/workspaces/{workspaceId}/agents/{id}", &segs).unwrap();
-        assert_eq!(p, vec![("workspaceId".to_owned(), "ws_1".to_owned()), ("id".to_owned(), "agent_2".to_owned())]);
+        assert_eq!(
+            p,
+            vec![
+                ("workspaceId".to_owned(), "ws_1".to_owned()),
+                ("id".to_owned(), "agent_2".to_owned())
+            ]
+        );
         assert!(match_template("/v1/workspaces/{workspaceId}/agents", &segs).is_none());
     }
 

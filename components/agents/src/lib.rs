@@ -1,0 +1,58 @@
+//! The agents component: `/v1/workspaces/{workspaceId}/agents…` and `/v1/agents…`.
+
+mod handlers;
+
+use api::agents as ops;
+use web::{App, Route};
+
+pub static APP: App = App {
+    routes: &[
+        Route {
+            op: &ops::LIST_AGENTS,
+            handler: handlers::list,
+        },
+        Route {
+            op: &ops::CREATE_AGENT,
+            handler: handlers::create,
+        },
+        Route {
+            op: &ops::GET_AGENT,
+            handler: handlers::get,
+        },
+        Route {
+            op: &ops::UPDATE_AGENT,
+            handler: handlers::update,
+        },
+        Route {
+            op: &ops::DELETE_AGENT,
+            handler: handlers::delete,
+        },
+        Route {
+            op: &ops::PUBLISH_AGENT,
+            handler: handlers::publish,
+        },
+        Route {
+            op: &ops::UNPUBLISH_AGENT,
+            handler: handlers::unpublish,
+        },
+        Route {
+            op: &ops::ARCHIVE_AGENT,
+            handler: handlers::archive,
+        },
+        Route {
+            op: &ops::UNARCHIVE_AGENT,
+            handler: handlers::unarchive,
+        },
+    ],
+};
+
+#[cfg(target_arch = "wasm32")]
+mod spin_entry {
+    #[spin_sdk::http_component]
+    fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+        host::spin::serve(&super::APP, req, out);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+//! Identity: bootstrap, the caller, workspaces, API keys, audit log, the document itself.
+
+use crate::params::{self, LIST, UPDATE};
+use model::audit::AuditLog;
+use model::identity::{
+    ApiKey, BootstrapRequest, BootstrapResponse, CreateApiKeyRequest, CreateWorkspaceRequest, Me,
+    UpdateApiKeyRequest, WhoAmI, Workspace,
+};
+use model::page::Page;
+use model::scope::{Resource, Scope};
+use web::{schema, Auth, Method, Operation, Param, ParamKind};
+
+const TAG: &str = "Identity";
+const KEYS: &str = "API keys";
+const KEYS_PATH: &str = "/v1/workspaces/{workspaceId}/api_keys";
+const KEY_READ: Auth = Auth::Token(Some(Scope::read(Resource::ApiKeys)));
+const KEY_WRITE: Auth = Auth::Token(Some(Scope::write(Resource::ApiKeys)));
+
+const BASE: Operation = Operation {
+    id: "",
+    method: Method::Get,
+    path: "",
+    short_form: false,
+    auth: Auth::Token(None),
+    tag: TAG,
+    summary: "",
+    query: &[],
+    body: None,
+    status: 200,
+    response: None,
+    dry_run: false,
+};
+
+pub static OPENAPI: Operation = Operation {
+    id: "getOpenApiDocument",
+    path: "/openapi.json",
+    auth: Auth::Public,
+    tag: "Meta",
+    summary: "This OpenAPI 3.1 document",
+    response: Some(schema::<serde_json::Map<String, serde_json::Value>>),
+    ..BASE
+};
+
+pub static BOOTSTRAP: Operation = Operation {
+    id: "bootstrap",
+    method: Method::Post,
+    path: "/v1/bootstrap",
+    auth: Auth::Bootstrap,
+    summary: "Create the first account, workspace and an all-scopes API key (fresh installs only; \
+              authenticate with the `bootstrap_token` variable)",
+    body: Some(schema::<BootstrapRequest>),
+    status: 201,
+    response: Some(schema::<BootstrapResponse>),
+    ..BASE
+};
+
+pub static ME: Operation = Operation {
+    id: "getMe",
+    path: "/v1/me",
+    summary: "The calling token: workspace(s), scopes, token id, profile and account",
+    response: Some(schema::<Me>),
+    ..BASE
+};
+
+pub static WHOAMI: Operation = Operation {
+    id: "whoAmI",
+    path: "/v1/whoami",
+    summary: "The calling token's profile",
+    response: Some(schema::<WhoAmI>),
+    ..BASE
+};
+
+pub static LIST_WORKSPACES: Operation = Operation {
+    id: "listWorkspaces",
+    path: "/v1/workspaces",
+    summary: "Workspaces the token reaches",
+    query: LIST,
+    response: Some(schema::<Page<Workspace>>),
+    ..BASE
+};
+
+pub static CREATE_WORKSPACE: Operation = Operation {
+    id: "createWorkspace",
+    method: Method::Post,
+    path: "/v1/workspaces",
+    auth: Auth::Token(Some(Scope::All)),
+    summary: "Create a workspace (scope `*`); the calling key gains access to it",
+    body: Some(schema::<CreateWorkspaceRequest>),
+    status: 201,
+    response: Some(schema::<Workspace>),
+    dry_run: true,
+    ..BASE
+};
+
+pub static GET_WORKSPACE: Operation = Operation {
+    id: "getWorkspace",
+    path: "/v1/workspaces/{id}",
+    summary: "One workspace the token reaches",
+    response: Some(schema::<Workspace>),
+    ..BASE
+};
+
+const KEY: Operation = Operation {
+    tag: KEYS,
+    short_form: true,
+    auth: KEY_WRITE,
+    response: Some(schema::<ApiKey>),
+    dry_run: true,
+    ..BASE
+};
+
+pub static LIST_API_KEYS: Operation = Operation {
+    id: "listApiKeys",
+    path: KEYS_PATH,
+    auth: KEY_READ,
+    summary: "API keys of the workspace (never their tokens)",
+    query: LIST,
+    response: Some(schema::<Page<ApiKey>>),
+    dry_run: false,
+    ..KEY
+};
+
+pub static CREATE_API_KEY: Operation = Operation {
+    id: "createApiKey",
+    method: Method::Post,
+    path: KEYS_PATH,
+    summary: "Mint an API key; `spec.token` is shown in this response only",
+    body: Some(schema::<CreateApiKeyRequest>),
+    status: 201,
+    ..KEY
+};
+
+pub static GET_API_KEY: Operation = Operation {
+    id: "getApiKey",
+    path: "/v1/workspaces/{workspaceId}/api_keys/{id}",
+    auth: KEY_READ,
+    summary: "One API key",
+    dry_run: false,
+    ..KEY
+};
+
+pub static UPDATE_API_KEY: Operation = Operation {
+    id: "updateApiKey",
+    method: Method::Patch,
+    path: "/v1/workspaces/{workspaceId}/api_keys/{id}",
+    summary:
+        "Change an API key's name, labels, description or scopes (effective on its next request)",
+    query: UPDATE,
+    body: Some(schema::<UpdateApiKeyRequest>),
+    ..KEY
+};
+
+pub static DELETE_API_KEY: Operation = Operation {
+    id: "deleteApiKey",
+    method: Method::Delete,
+    path: "/v1/workspaces/{workspaceId}/api_keys/{id}",
+    summary: "Revoke an API key; its token stops working at once, its audit history stays",
+    status: 204,
+    response: None,
+    ..KEY
+};
+
+pub static ROTATE_API_KEY: Operation = Operation {
+    id: "rotateApiKey",
+    method: Method::Post,
+    path: "/v1/workspaces/{workspaceId}/api_keys/{id}:rotate",
+    summary: "Issue a new token; the previous one stops working at once",
+    ..KEY
+};
+
+pub static DISABLE_API_KEY: Operation = Operation {
+    id: "disableApiKey",
+    method: Method::Post,
+    path: "/v1/workspaces/{workspaceId}/api_keys/{id}:disable",
+    summary: "Stop an API key's token from authenticating until `:enable`",
+    ..KEY
+};
+
+pub static ENABLE_API_KEY: Operation = Operation {
+    id: "enableApiKey",
+    method: Method::Post,
+    path: "/v1/workspaces/{workspaceId}/api_keys/{id}:enable",
+    summary: "Let a disabled API key authenticate again",
+    ..KEY
+};
+
+const AUDIT_QUERY: &[Param] = &[
+    params::LIMIT,
+    params::CURSOR,
+    params::SORT_ORDER,
+    Param {
+        name: "tokenId",
+        kind: ParamKind::String,
+        description: "Only calls made with this API key.",
+    },
+    Param {
+        name: "status",
+        kind: ParamKind::Integer,
+        description: "Only calls answered with this HTTP status.",
+    },
+    Param {
+        name: "since",
+        kind: ParamKind::String,
+        description: "RFC 3339; calls at or after this instant.",
+    },
+    Param {
+        name: "until",
+        kind: ParamKind::String,
+        description: "RFC 3339; calls before this instant.",
+    },
+];
+
+pub static LIST_AUDIT_LOGS: Operation = Operation {
+    id: "listAuditLogs",
+    path: "/v1/workspaces/{workspaceId}/audit_logs",
+    short_form: true,
+    auth: Auth::Token(Some(Scope::read(Resource::Audit))),
+    tag: "Audit",
+    summary: "One entry per API call in the workspace, newest first",
+    query: AUDIT_QUERY,
+    response: Some(schema::<Page<AuditLog>>),
+    ..BASE
+};
+
+pub static ALL: &[&Operation] = &[
+    &OPENAPI,
+    &BOOTSTRAP,
+    &ME,
+    &WHOAMI,
+    &LIST_WORKSPACES,
+    &CREATE_WORKSPACE,
+    &GET_WORKSPACE,
+    &LIST_API_KEYS,
+    &CREATE_API_KEY,
+    &GET_API_KEY,
+    &UPDATE_API_KEY,
+    &DELETE_API_KEY,
+    &ROTATE_API_KEY,
+    &DISABLE_API_KEY,
+    &ENABLE_API_KEY,
+    &LIST_AUDIT_LOGS,
+];

@@ -1,0 +1,67 @@
+//! Every operation of the public API, declared once.
+//!
+//! Components bind these to handlers (`web::Route`); `/openapi.json` is generated from
+//! the same values and the request/response types' derived JSON Schemas, so the
+//! document always says what the server does.
+
+pub mod agents;
+pub mod identity;
+pub mod openapi;
+mod params;
+
+use web::Operation;
+
+/// Every operation, in document order.
+pub fn all() -> Vec<&'static Operation> {
+    identity::ALL
+        .iter()
+        .chain(agents::ALL.iter())
+        .copied()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use web::Auth;
+
+    #[test]
+    fn operation_ids_and_routes_are_unique() {
+        let mut ids = HashSet::new();
+        let mut routes = HashSet::new();
+        for op in all() {
+            assert!(ids.insert(op.id), "duplicate operationId {}", op.id);
+            assert!(
+                routes.insert((op.method, op.path)),
+                "duplicate route {} {}",
+                op.method.as_str(),
+                op.path
+            );
+        }
+    }
+
+    /// Read-only tokens can never mutate: every state-changing operation needs a write scope.
+    #[test]
+    fn every_mutation_requires_a_write_scope() {
+        use model::scope::{Access, Scope};
+        for op in all() {
+            if !op.method.mutates() || op.auth == Auth::Bootstrap {
+                continue;
+            }
+            match op.scope() {
+                Some(Scope::All) | Some(Scope::On(_, Access::Write)) => {}
+                other => panic!("{} mutates but requires {other:?}", op.id),
+            }
+        }
+    }
+
+    #[test]
+    fn dry_run_is_offered_on_every_mutation() {
+        for op in all() {
+            if op.method.mutates() && op.auth != Auth::Bootstrap {
+                assert!(op.dry_run, "{} should accept dryRun", op.id);
+            }
+        }
+    }
+}

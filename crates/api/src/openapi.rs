@@ -1,0 +1,237 @@
+//! `/openapi.json`: OpenAPI 3.1, generated from the catalog and the wire types.
+
+use model::error::ErrorBody;
+use schemars::generate::SchemaSettings;
+use serde_json::{json, Map, Value};
+use web::{short_form, Auth, Operation, ParamKind};
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let error = generator.subschema_for::<ErrorBody>();
+
+    let mut paths = Map::new();
+    for op in crate::all() {
+        let mut forms = vec![(op.path.to_owned(), op.id.to_owned(), false)];
+        if op.short_form {
+            if let Some(short) = short_form(op.path) {
+                forms.push((short, format!("{}InTokenWorkspace", op.id), true));
+            }
+        }
+        for (path, id, short) in forms {
+            let operation = operation(op, &id, &path, short, &mut generator);
+            let item = paths.entry(path).or_insert_with(|| json!({}));
+            item[op.method.as_str().to_ascii_lowercase()] = operation;
+        }
+    }
+
+    let schemas = generator.take_definitions(true);
+    let error_response = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error.clone()}}});
+    let mut rate_limited = error_response("Rate limit exceeded; retry after `Retry-After` seconds");
+    rate_limited["headers"] =
+        json!({"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cadenya API (self-hosted, Spin)",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Agents, variations, schedules and objectives behind scoped, audited, rate-limited tokens. \
+                            Errors are `{\"error\": {\"code\", \"message\", \"details\"}}`; every response carries `x-request-id`."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+            "schemas": schemas,
+            "responses": {
+                "BadRequest": error_response("Invalid request; `details` names each bad field"),
+                "Unauthorized": error_response("Missing, invalid, expired, revoked, disabled or rotated token"),
+                "Forbidden": error_response("The token lacks the scope named in the message"),
+                "NotFound": error_response("No such resource in a workspace the token reaches"),
+                "MethodNotAllowed": error_response("The path exists; the method does not (see `Allow`)"),
+                "Conflict": error_response("Conflicts with the current state"),
+                "PayloadTooLarge": error_response("Request body over 1 MiB"),
+                "RateLimited": rate_limited,
+                "Internal": error_response("Unexpected failure; quote `x-request-id`")
+            }
+        }
+    })
+}
+
+fn operation(
+    op: &Operation,
+    id: &str,
+    path: &str,
+    short: bool,
+    g: &mut schemars::SchemaGenerator,
+) -> Value {
+    let mut parameters = Vec::new();
+    for name in path_params(path) {
+        parameters.push(json!({
+            "name": name, "in": "path", "required": true, "schema": {"type": "string"},
+            "description": if name == "id" || name.ends_with("Id") { "Id, or `external_id:<value>` where supported" } else { "" }
+        }));
+    }
+    for p in op.query {
+        parameters.push(query_param(p.name, p.kind, p.description));
+    }
+    if op.dry_run {
+        parameters.push(query_param(
+            "dryRun",
+            ParamKind::Boolean,
+            "Validate and return the would-be result without storing anything.",
+        ));
+    }
+
+    let mut responses = Map::new();
+    let ok = match op.response {
+        Some(schema) => json!({
+            "description": "Success",
+            "content": {"application/json": {"schema": schema(g)}}
+        }),
+        None => json!({"description": "Success, no content"}),
+    };
+    responses.insert(op.status.to_string(), ok);
+    if op.dry_run && op.status == 201 {
+        responses.insert(
+            "200".into(),
+            json!({"description": "Dry run: the would-be result, nothing stored",
+                   "content": {"application/json": {"schema": op.response.map(|s| s(g))}}}),
+        );
+    }
+    let mut refs = vec![
+        ("400", "BadRequest"),
+        ("404", "NotFound"),
+        ("405", "MethodNotAllowed"),
+        ("413", "PayloadTooLarge"),
+        ("500", "Internal"),
+    ];
+    match op.auth {
+        Auth::Token(_) => refs.extend([
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("429", "RateLimited"),
+        ]),
+        Auth::Bootstrap => refs.push(("401", "Unauthorized")),
+        Auth::Public => {}
+    }
+    if op.method.mutates() {
+        refs.push(("409", "Conflict"));
+    }
+    for (status, name) in refs {
+        responses.insert(
+            status.into(),
+            json!({"$ref": format!("#/components/responses/{name}")}),
+        );
+    }
+
+    let mut out = json!({
+        "operationId": id,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(body) = op.body {
+        out["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": body(g)}}});
+    }
+    match op.auth {
+        Auth::Public => out["security"] = json!([]),
+        Auth::Bootstrap => {
+            out["security"] = json!([{"bearerAuth": []}]);
+            out["description"] = json!(
+                "Authenticate with the operator's `bootstrap_token` Spin variable, not an API key."
+            );
+        }
+        Auth::Token(scope) => {
+            if let Some(s) = scope {
+                out["x-required-scope"] = json!(s.to_string());
+                out["description"] = json!(format!("Requires the `{s}` scope."));
+            }
+        }
+    }
+    if short {
+        let d = out["description"].as_str().unwrap_or_default().to_owned();
+        out["description"] = json!(format!(
+            "{d} Short form: acts in the token's workspace (tokens reaching several workspaces must use the canonical route)."
+        )
+        .trim()
+        .to_owned());
+    }
+    out
+}
+
+fn query_param(name: &str, kind: ParamKind, description: &str) -> Value {
+    let schema = match kind {
+        ParamKind::String => json!({"type": "string"}),
+        ParamKind::Integer => json!({"type": "integer"}),
+        ParamKind::Boolean => json!({"type": "boolean"}),
+        ParamKind::StringList => json!({"type": "array", "items": {"type": "string"}}),
+    };
+    let mut p = json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description});
+    if kind == ParamKind::StringList {
+        p["explode"] = json!(true);
+    }
+    p
+}
+
+fn path_params(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(n, _)| n))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_covers_every_operation_in_both_forms() {
+        let doc = document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        for op in crate::all() {
+            let method = op.method.as_str().to_ascii_lowercase();
+            assert!(
+                doc["paths"][op.path][&method].is_object(),
+                "{} missing",
+                op.id
+            );
+            if let (true, Some(short)) = (op.short_form, short_form(op.path)) {
+                assert!(
+                    doc["paths"][&short][&method].is_object(),
+                    "{} short form missing",
+                    op.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc = document();
+        let text = doc.to_string();
+        for piece in text.split("\"$ref\":\"").skip(1) {
+            let target = piece.split('"').next().unwrap();
+            let pointer = target.trim_start_matches('#');
+            assert!(doc.pointer(pointer).is_some(), "dangling $ref {target}");
+        }
+    }
+
+    #[test]
+    fn path_params_are_found() {
+        assert_eq!(
+            path_params("/v1/workspaces/{workspaceId}/agents/{id}:publish"),
+            ["workspaceId", "id"]
+        );
+    }
+}
