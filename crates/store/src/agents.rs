@@ -101,10 +101,10 @@ pub fn list(
     q: &ListQuery,
     f: &AgentFilter,
 ) -> Result<Listed<Agent>, StoreError> {
-    let select = if q.include_info {
-        format!("SELECT {COLS}, {INFO_COLS}, {PROFILE_COLS} FROM agents a {INFO_JOIN}")
+    let (columns, from) = if q.include_info {
+        (format!("{COLS}, {INFO_COLS}, {PROFILE_COLS}"), format!("FROM agents a {INFO_JOIN}"))
     } else {
-        format!("SELECT {COLS} FROM agents a")
+        (COLS.to_owned(), "FROM agents a".to_owned())
     };
     let mut filters = Vec::new();
     if let Some(s) = f.status {
@@ -113,8 +113,9 @@ pub fn list(
     let page = list::run(
         db,
         Source {
-            select: &select,
-            from: "FROM agents a",
+            columns: &columns,
+            from: &from,
+            count_from: "FROM agents a",
             alias: "a",
             scope_col: "a.workspace_id",
             scope: workspace_id,

@@ -171,16 +171,17 @@ pub fn get(
 }
 
 pub fn list(db: &Db, workspace_id: &str, q: &ListQuery) -> Result<Listed<KeyRecord>, StoreError> {
-    let select = if q.include_info {
-        format!("SELECT {KEY_COLS}, {PROFILE_COLS} FROM api_keys k LEFT JOIN profiles p ON p.id = k.profile_id")
+    let (columns, from) = if q.include_info {
+        (format!("{KEY_COLS}, {PROFILE_COLS}"), "FROM api_keys k LEFT JOIN profiles p ON p.id = k.profile_id")
     } else {
-        format!("SELECT {KEY_COLS} FROM api_keys k")
+        (KEY_COLS.to_owned(), "FROM api_keys k")
     };
     let page = list::run(
         db,
         Source {
-            select: &select,
-            from: "FROM api_keys k",
+            columns: &columns,
+            from,
+            count_from: "FROM api_keys k",
             alias: "k",
             scope_col: "k.workspace_id",
             scope: workspace_id,

@@ -106,12 +106,12 @@ pub fn list(
     if let Some(u) = f.until_ms {
         filters.push(("l.created_at < ?".to_owned(), vec![u.into()]));
     }
-    let select = format!("SELECT {COLS} FROM audit_logs l");
     let page = list::run(
         db,
         Source {
-            select: &select,
+            columns: COLS,
             from: "FROM audit_logs l",
+            count_from: "FROM audit_logs l",
             alias: "l",
             scope_col: "l.workspace_id",
             scope: workspace_id,

@@ -195,12 +195,12 @@ pub fn list_workspaces(
             vec![json_text(&ids)],
         )],
     };
-    let select = format!("SELECT {WORKSPACE_COLS} FROM workspaces w");
     let page = list::run(
         db,
         Source {
-            select: &select,
+            columns: WORKSPACE_COLS,
             from: "FROM workspaces w",
+            count_from: "FROM workspaces w",
             alias: "w",
             scope_col: "w.account_id",
             scope: account_id,

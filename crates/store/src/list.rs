@@ -51,10 +51,12 @@ impl<T> Listed<T> {
 
 /// How one resource table is listed.
 pub(crate) struct Source<'a> {
-    /// `SELECT <id first>, … FROM <table> <alias> [JOIN …]`
-    pub select: &'a str,
-    /// `FROM <table> <alias>` for counting.
+    /// Selected columns, the id first.
+    pub columns: &'a str,
+    /// `FROM <table> <alias> [JOIN …]`
     pub from: &'a str,
+    /// `FROM <table> <alias>` for counting (no joins).
+    pub count_from: &'a str,
     pub alias: &'a str,
     /// Column holding the owning scope (usually the workspace).
     pub scope_col: &'a str,
@@ -87,9 +89,10 @@ pub(crate) fn run(db: &Db, src: Source, q: &ListQuery) -> Result<Listed<Vec<Valu
         conds.push(format!("{}.id {op} ?{}", src.alias, params.len()));
     }
     params.push(Value::Integer(q.limit as i64 + 1));
-    let (select_head, select_tail) = split_from(src.select);
     let sql = format!(
-        "{select_head}{total_col} {select_tail} WHERE {} ORDER BY {}.id {} LIMIT ?{}",
+        "SELECT {}{total_col} {} WHERE {} ORDER BY {}.id {} LIMIT ?{}",
+        src.columns,
+        src.from,
         conds.join(" AND "),
         src.alias,
         if q.ascending { "ASC" } else { "DESC" },
@@ -121,7 +124,7 @@ pub(crate) fn run(db: &Db, src: Source, q: &ListQuery) -> Result<Listed<Vec<Valu
         None => {
             let sql = format!(
                 "SELECT COUNT(*) {} WHERE {}",
-                src.from,
+                src.count_from,
                 count_conds.join(" AND ")
             );
             match db.one(&sql, &count_params)?.as_deref() {
@@ -176,14 +179,6 @@ fn add_filters(
         filtered = true;
     }
     filtered
-}
-
-/// Splits `SELECT cols FROM …` at ` FROM ` so extra columns can be appended.
-fn split_from(select: &str) -> (&str, &str) {
-    match select.find(" FROM ") {
-        Some(i) => (&select[..i], &select[i + 1..]),
-        None => (select, ""),
-    }
 }
 
 /// A maintained count (0 when none was ever recorded).

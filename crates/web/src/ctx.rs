@@ -204,28 +204,14 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Parses JSON into `T`, naming the field at fault (`spec.scopes[1]`).
+/// Parses JSON into `T`: syntax first (so `[1,2` is "malformed", not a type error),
+/// then the shape, naming the field at fault (`spec.scopes[1]`).
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::invalid("body", format!("malformed JSON: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::invalid("body", format!("malformed JSON: {inner}"))
-        } else {
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::invalid(field, strip_position(&inner.to_string()))
-        }
-    })?;
-    de.end()
-        .map_err(|e| ApiError::invalid("body", format!("malformed JSON: {e}")))?;
-    Ok(value)
-}
-
-/// serde_json appends " at line 1 column 42"; the field path says more.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg.to_owned(),
-    }
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::invalid(field, e.into_inner().to_string())
+    })
 }

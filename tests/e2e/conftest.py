@@ -1,0 +1,64 @@
+"""Fixtures: one real `spin up` per session, bootstrapped, with per-module workspaces."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from client import Api, expect
+from spinapp import BOOTSTRAP_TOKEN, SpinApp
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def app():
+    spin = SpinApp().start()
+    yield spin
+    spin.stop()
+
+
+@pytest.fixture(scope="session")
+def root(app):
+    """The bootstrap response: an account, its first workspace and an all-scopes key."""
+    body = expect(
+        Api(app.base, BOOTSTRAP_TOKEN).post("/v1/bootstrap", {"accountName": "e2e", "workspaceName": "main"}), 201
+    )
+    return body
+
+
+@pytest.fixture(scope="session")
+def admin(app, root) -> Api:
+    return Api(app.base, root["apiKey"]["spec"]["token"])
+
+
+class Workspace:
+    """A workspace of its own and an all-scopes key bound to it alone."""
+
+    def __init__(self, admin: Api, name: str):
+        ws = expect(admin.post("/v1/workspaces", {"metadata": {"name": name}}), 201)
+        self.id = ws["metadata"]["id"]
+        self.path = f"/v1/workspaces/{self.id}"
+        key = self.key(admin, ["*"], name=f"{name}-admin")
+        self.token = key["spec"]["token"]
+        self.key_id = key["metadata"]["id"]
+        self.api = admin.with_token(self.token)
+
+    def key(self, caller: Api, scopes: list[str], name: str = "key", **spec) -> dict:
+        body = {"metadata": {"name": name}, "spec": {"scopes": scopes, **spec}}
+        return expect(caller.post(f"{self.path}/api_keys", body), 201)
+
+    def client(self, scopes: list[str], name: str = "scoped") -> Api:
+        return self.api.with_token(self.key(self.api, scopes, name=name)["spec"]["token"])
+
+
+@pytest.fixture
+def ws(admin) -> Workspace:
+    """A fresh workspace per test, so counts and lists start empty."""
+    return Workspace(admin, f"ws-{next(_counter)}")
+
+
+@pytest.fixture
+def other_ws(admin) -> Workspace:
+    return Workspace(admin, f"other-{next(_counter)}")

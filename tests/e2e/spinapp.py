@@ -1,0 +1,119 @@
+"""Start and stop a real `spin up` of this repository for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_TOOLS = ROOT.parent / "shared" / "tools"
+COMPONENTS = ["identity", "agents"]
+
+# Known to the tests so they can craft tokens (expired, foreign-signed, ...).
+JWT_SECRET = "e2e-jwt-secret-0123456789-abcdefghijklmnop"
+BOOTSTRAP_TOKEN = "e2e-bootstrap-token"
+
+
+def spin_binary() -> str:
+    """The Spin CLI: on PATH, in ~/.local/bin, or installed from ../shared/tools."""
+    found = shutil.which("spin")
+    if found:
+        return found
+    local = Path.home() / ".local" / "bin" / "spin"
+    if local.exists():
+        return str(local)
+    out = subprocess.run(
+        ["bash", str(SHARED_TOOLS / "install-spin.sh")], check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+_built = False
+
+
+def build_once() -> None:
+    """Build every component's release wasm once per test session."""
+    global _built
+    if _built:
+        return
+    cmd = ["cargo", "build", "--target", "wasm32-wasip2", "--release"]
+    for c in COMPONENTS:
+        cmd += ["-p", c]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    _built = True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SpinApp:
+    """One `spin up` process on a free loopback port with a throwaway state dir."""
+
+    def __init__(self, variables: dict[str, str] | None = None, state_dir: Path | None = None):
+        self.variables = {
+            "jwt_secret": JWT_SECRET,
+            "bootstrap_token": BOOTSTRAP_TOKEN,
+            # generous, so only the rate-limit tests meet the limiter
+            "rate_limit_per_second": "100000",
+            "rate_limit_burst": "100000",
+        }
+        self.variables.update(variables or {})
+        self._own_state = state_dir is None
+        self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="cadenya-e2e-"))
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.state_dir / "spin-up.log"
+
+    def start(self, timeout: float = 120.0) -> "SpinApp":
+        build_once()
+        env = dict(os.environ)
+        for name, value in self.variables.items():
+            env[f"SPIN_VARIABLE_{name.upper()}"] = value
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [spin_binary(), "up", "--from", str(ROOT / "spin.toml"), "--listen", f"127.0.0.1:{self.port}",
+             "--state-dir", str(self.state_dir)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"spin up exited early:\n{self.log_path.read_text(errors='replace')}")
+            try:
+                if requests.get(self.base + "/openapi.json", timeout=2).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"spin up did not become ready:\n{self.log_path.read_text(errors='replace')}")
+
+    def kill(self) -> None:
+        """Stop the process (SIGKILL to the whole group), keeping the state dir."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def stop(self) -> None:
+        self.kill()
+        if self._own_state:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def component_logs(self) -> str:
+        logs = self.state_dir / "logs"
+        if not logs.exists():
+            return ""
+        return "\n".join(p.read_text(errors="replace") for p in sorted(logs.glob("*")))
