@@ -102,7 +102,10 @@ pub fn list(
     f: &AgentFilter,
 ) -> Result<Listed<Agent>, StoreError> {
     let (columns, from) = if q.include_info {
-        (format!("{COLS}, {INFO_COLS}, {PROFILE_COLS}"), format!("FROM agents a {INFO_JOIN}"))
+        (
+            format!("{COLS}, {INFO_COLS}, {PROFILE_COLS}"),
+            format!("FROM agents a {INFO_JOIN}"),
+        )
     } else {
         (COLS.to_owned(), "FROM agents a".to_owned())
     };

@@ -172,7 +172,10 @@ pub fn get(
 
 pub fn list(db: &Db, workspace_id: &str, q: &ListQuery) -> Result<Listed<KeyRecord>, StoreError> {
     let (columns, from) = if q.include_info {
-        (format!("{KEY_COLS}, {PROFILE_COLS}"), "FROM api_keys k LEFT JOIN profiles p ON p.id = k.profile_id")
+        (
+            format!("{KEY_COLS}, {PROFILE_COLS}"),
+            "FROM api_keys k LEFT JOIN profiles p ON p.id = k.profile_id",
+        )
     } else {
         (KEY_COLS.to_owned(), "FROM api_keys k")
     };
