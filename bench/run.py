@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +39,7 @@ WASM_DIR = ROOT / "target" / "wasm32-wasip2" / "release"
 RESULTS_FILE = ROOT / "bench" / "RESULTS.md"
 BOOTSTRAP_TOKEN = "bench-bootstrap"
 HELLO_ROUTE = "/bench/hello"
+BENCH_MANIFEST = ".bench.spin.toml"
 SEED_AGENTS = 1_000
 GROWN_AGENTS = 100_000
 SEED_THREADS = 8
@@ -114,80 +114,24 @@ def find_spin() -> str:
     return lines[-1].strip()
 
 
-def build() -> None:
-    """Builds the identity, agents and hello components (release wasm)."""
-    print("building wasm components (cargo, release)…", flush=True)
-    proc = subprocess.run(
-        ["cargo", "build", "--target", "wasm32-wasip2", "--release",
-         "-p", "identity", "-p", "agents", "-p", "hello"],
-        cwd=ROOT,
+def build(spin: str) -> None:
+    """Builds the app the way users do (`spin build`), plus the hello component."""
+    print("building wasm components (spin build, release)…", flush=True)
+    for cmd in ([spin, "build"], ["cargo", "build", "--target", "wasm32-wasip2", "--release", "-p", "hello"]):
+        proc = subprocess.run(cmd, cwd=ROOT)
+        if proc.returncode != 0:
+            raise BenchError(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+
+
+def write_manifest() -> Path:
+    """Writes spin.toml plus the hello component next to it (so relative sources resolve)."""
+    hello = (
+        "\n# Added by bench/run.py: the baseline every figure is compared with.\n"
+        f"[[trigger.http]]\nroute = \"{HELLO_ROUTE}\"\ncomponent = \"hello\"\n\n"
+        f"[component.hello]\nsource = \"{(WASM_DIR / 'hello.wasm').relative_to(ROOT)}\"\n"
     )
-    if proc.returncode != 0:
-        raise BenchError(f"cargo build failed with exit code {proc.returncode}")
-
-
-# ---------------------------------------------------------------- manifest
-
-
-def toml_key(key: str) -> str:
-    """Formats a TOML key, quoting it unless it is bare."""
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-
-
-def toml_value(value) -> str:
-    """Formats a scalar or an array of scalars as a TOML value."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    raise BenchError(f"cannot write {type(value).__name__} to TOML")
-
-
-def is_table_array(value) -> bool:
-    """True for a non-empty list of tables (written as [[name]] sections)."""
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def toml_table(table: dict, path: list[str], header: str | None) -> list[str]:
-    """Writes a table: its header and plain keys, then its sub-tables and table arrays.
-
-    A [header] with nothing of its own before its sub-tables is left out (TOML implies it).
-    """
-    plain = [f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items()
-             if not isinstance(v, dict) and not is_table_array(v)]
-    has_children = len(plain) < len(table)
-    lines = ["", header] if header and (plain or not has_children or header.startswith("[[")) else []
-    lines += plain
-    for key, value in table.items():
-        sub = path + [key]
-        name = ".".join(toml_key(k) for k in sub)
-        if isinstance(value, dict):
-            lines += toml_table(value, sub, f"[{name}]")
-        elif is_table_array(value):
-            for item in value:
-                lines += toml_table(item, sub, f"[[{name}]]")
-    return lines
-
-
-def write_manifest(directory: Path) -> Path:
-    """Writes spin.toml's app plus the hello component to `directory`, with absolute sources."""
-    manifest = tomllib.loads((ROOT / "spin.toml").read_text())
-    components = manifest.setdefault("component", {})
-    for component in components.values():
-        component.pop("build", None)
-        if not isinstance(component.get("source"), str):
-            raise BenchError("bench expects every component `source` in spin.toml to be a file path")
-        component["source"] = str((ROOT / component["source"]).resolve())
-    components["hello"] = {"source": str(WASM_DIR / "hello.wasm")}
-    manifest.setdefault("trigger", {}).setdefault("http", []).append(
-        {"route": HELLO_ROUTE, "component": "hello"}
-    )
-    path = directory / "spin.toml"
-    path.write_text("\n".join(toml_table(manifest, [], None)) + "\n")
+    path = ROOT / BENCH_MANIFEST
+    path.write_text((ROOT / "spin.toml").read_text() + hello)
     return path
 
 
@@ -508,7 +452,8 @@ def benchmark(spin: str, wrk: str, duration: int, tmp: Path) -> list[Measurement
     """Serves the app, seeds it, measures at 1k agents, grows to 100k and measures again."""
     state = tmp / "state"
     state.mkdir()
-    server = SpinServer(spin, write_manifest(tmp), state, tmp / "spin.log")
+    manifest = write_manifest()
+    server = SpinServer(spin, manifest, state, tmp / "spin.log")
     try:
         print("starting spin (first start compiles the wasm)…", flush=True)
         server.start()
@@ -532,6 +477,7 @@ def benchmark(spin: str, wrk: str, duration: int, tmp: Path) -> list[Measurement
             results.append(measure(wrk, server.port, token, target, duration, tmp))
     finally:
         server.stop()
+        manifest.unlink(missing_ok=True)
     order = ["hello", "GET agent", "POST agent", "list-50 @1k", "list-50 @100k", "GET agent @100k"]
     return sorted(results, key=lambda m: order.index(m.label))
 
@@ -544,7 +490,7 @@ def main() -> int:
     try:
         wrk = find_wrk()
         spin = find_spin()
-        build()
+        build(spin)
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             results = benchmark(spin, wrk, args.duration, Path(tmp))
         report = table(results) + "\n\nTargets:\n\n" + "\n".join(

@@ -15,7 +15,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_TOOLS = ROOT.parent / "shared" / "tools"
-COMPONENTS = ["identity", "agents"]
 
 # Known to the tests so they can craft tokens (expired, foreign-signed, ...).
 JWT_SECRET = "e2e-jwt-secret-0123456789-abcdefghijklmnop"
@@ -40,15 +39,11 @@ _built = False
 
 
 def build_once() -> None:
-    """Build every component's release wasm once per test session."""
+    """`spin build` (every component's release wasm) once per test session."""
     global _built
-    if _built:
-        return
-    cmd = ["cargo", "build", "--target", "wasm32-wasip2", "--release"]
-    for c in COMPONENTS:
-        cmd += ["-p", c]
-    subprocess.run(cmd, cwd=ROOT, check=True)
-    _built = True
+    if not _built:
+        subprocess.run([spin_binary(), "build"], cwd=ROOT, check=True)
+        _built = True
 
 
 def free_port() -> int:

@@ -1,4 +1,10 @@
 -- Identity: accounts, profiles, workspaces, API keys.
+--
+-- Spin opens a fresh connection per request and SQLite parses the whole schema on
+-- each one, so every table, index and trigger costs every request a little
+-- (bench/README). Keep the schema lean: no decorative REFERENCES clauses (foreign keys
+-- are not enforced without a per-connection pragma anyway) and only indexes a hot
+-- query needs.
 CREATE TABLE accounts (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -11,7 +17,7 @@ CREATE TABLE accounts (
 
 CREATE TABLE profiles (
     id          TEXT PRIMARY KEY,
-    account_id  TEXT NOT NULL REFERENCES accounts(id),
+    account_id  TEXT NOT NULL,
     kind        TEXT NOT NULL,
     name        TEXT NOT NULL,
     email       TEXT,
@@ -23,7 +29,7 @@ CREATE TABLE profiles (
 
 CREATE TABLE workspaces (
     id          TEXT PRIMARY KEY,
-    account_id  TEXT NOT NULL REFERENCES accounts(id),
+    account_id  TEXT NOT NULL,
     name        TEXT NOT NULL,
     description TEXT,
     status      TEXT NOT NULL,
@@ -38,9 +44,9 @@ CREATE UNIQUE INDEX workspaces_external_id ON workspaces(account_id, external_id
 -- :rotate bumps it so older tokens stop verifying. Revoked keys stay for the audit trail.
 CREATE TABLE api_keys (
     id             TEXT PRIMARY KEY,
-    account_id     TEXT NOT NULL REFERENCES accounts(id),
-    workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
-    key_profile_id TEXT NOT NULL REFERENCES profiles(id),
+    account_id     TEXT NOT NULL,
+    workspace_id   TEXT NOT NULL,
+    key_profile_id TEXT NOT NULL,
     name           TEXT NOT NULL,
     description    TEXT,
     external_id    TEXT,
@@ -63,7 +69,7 @@ CREATE UNIQUE INDEX api_keys_external_id ON api_keys(workspace_id, external_id) 
 CREATE TABLE agents (
     id          TEXT PRIMARY KEY,
     account_id  TEXT NOT NULL,
-    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    workspace_id TEXT NOT NULL,
     name        TEXT NOT NULL,
     external_id TEXT,
     labels      TEXT NOT NULL DEFAULT '{}',
@@ -125,4 +131,3 @@ CREATE TABLE audit_logs (
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX audit_logs_by_workspace ON audit_logs(workspace_id, id);
-CREATE INDEX audit_logs_by_token ON audit_logs(workspace_id, token_id, id);

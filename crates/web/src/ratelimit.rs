@@ -26,9 +26,13 @@ impl Limits {
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .unwrap_or(default)
         };
+        // Each variable read is a host call; skip the second when limiting is off.
         let per_second = read(RATE_VAR, DEFAULT_RATE);
+        if per_second <= 0.0 {
+            return None;
+        }
         let burst = read(BURST_VAR, DEFAULT_BURST).max(1.0);
-        (per_second > 0.0).then_some(Limits { per_second, burst })
+        Some(Limits { per_second, burst })
     }
 }
 

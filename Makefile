@@ -1,0 +1,39 @@
+# Developer entry points. `make test` is what CI runs (via .ci/run).
+SPIN ?= $(shell command -v spin 2>/dev/null || echo $(HOME)/.local/bin/spin)
+VENV := .venv
+
+.PHONY: run build test lint unit e2e bench clean
+
+## Serve the app on http://127.0.0.1:3000 with development settings.
+run:
+	$(SPIN) build --up --variable jwt_secret=change-me-dev-secret-at-least-32-chars --variable bootstrap_token=dev-bootstrap
+
+## Release wasm for every component (what `spin up` serves).
+build:
+	$(SPIN) build
+
+## Everything: formatting, clippy, unit + component tests, end-to-end tests under spin up.
+test: lint unit e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit:
+	cargo test --workspace
+
+e2e: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/e2e -q
+
+$(VENV)/.installed: tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r tests/requirements.txt
+	touch $@
+
+## req/s and latency beside a hello-world component (needs wrk); writes bench/RESULTS.md.
+bench:
+	python3 bench/run.py
+
+clean:
+	cargo clean
+	rm -rf $(VENV) .spin
