@@ -127,8 +127,9 @@ def write_manifest() -> Path:
     """Writes spin.toml plus the hello component next to it (so relative sources resolve)."""
     hello = (
         "\n# Added by bench/run.py: the baseline every figure is compared with.\n"
-        f"[[trigger.http]]\nroute = \"{HELLO_ROUTE}\"\ncomponent = \"hello\"\n\n"
+        f"[[trigger.http]]\nroute = \"{HELLO_ROUTE}/...\"\ncomponent = \"hello\"\n\n"
         f"[component.hello]\nsource = \"{(WASM_DIR / 'hello.wasm').relative_to(ROOT)}\"\n"
+        "sqlite_databases = [\"default\"]\n"
     )
     path = ROOT / BENCH_MANIFEST
     path.write_text((ROOT / "spin.toml").read_text() + hello)
@@ -465,7 +466,8 @@ def benchmark(spin: str, wrk: str, duration: int, tmp: Path) -> list[Measurement
         list50 = Target("list-50 @1k", "GET", f"{agents}?limit=50")
         # POST last: it adds agents, and list-50 @1k must see the seeded 1,000.
         results = [measure(wrk, server.port, token, t, duration, tmp) for t in (
-            Target("hello", "GET", HELLO_ROUTE), get, list50,
+            Target("hello", "GET", HELLO_ROUTE), Target("hello + 1 SQLite read", "GET", f"{HELLO_ROUTE}/sqlite"),
+            get, list50,
             Target("POST agent", "POST", agents, AGENT_BODY),
         )]
         server.stop()
@@ -478,7 +480,7 @@ def benchmark(spin: str, wrk: str, duration: int, tmp: Path) -> list[Measurement
     finally:
         server.stop()
         manifest.unlink(missing_ok=True)
-    order = ["hello", "GET agent", "POST agent", "list-50 @1k", "list-50 @100k", "GET agent @100k"]
+    order = ["hello", "hello + 1 SQLite read", "GET agent", "POST agent", "list-50 @1k", "list-50 @100k", "GET agent @100k"]
     return sorted(results, key=lambda m: order.index(m.label))
 
 
