@@ -36,6 +36,9 @@ def test_every_call_is_audited_with_status_and_token(ws):
          "agents:read")
     call("GET", f"{ws.path}/api_keys", 403, "/v1/workspaces/{workspaceId}/api_keys", "api_keys:read")
     call("DELETE", f"{agents}/{aid}", 204, "/v1/workspaces/{workspaceId}/agents/{id}", "agents:write")
+    call("GET", f"{ws.path}/nowhere", 404, f"{ws.path}/nowhere", None)
+    call("PUT", agents, 405, agents, None, body={})
+    call("POST", agents, 413, agents, None, raw=b"x" * ((1 << 20) + 1))
     # after revocation the key's calls are still attributed to it
     expect(ws.api.delete(f"{ws.path}/api_keys/{kid}"), 204)
     call("GET", agents, 401, "/v1/workspaces/{workspaceId}/agents", "agents:read")
@@ -49,7 +52,7 @@ def test_every_call_is_audited_with_status_and_token(ws):
     assert len(rows) == len(calls), "exactly one row per call"
     for rid, status, method, route, scope in calls:
         data = rows[rid]["data"]
-        assert (data["status"], data["method"], data["route"], data["scope"], data["tokenId"]) == (
+        assert (data["status"], data["method"], data["route"], data.get("scope"), data["tokenId"]) == (
             status, method, route, scope, kid), data
         assert data["latencyMs"] >= 0
         assert rows[rid]["metadata"]["workspaceId"] == ws.id

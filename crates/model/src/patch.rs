@@ -82,14 +82,14 @@ fn set(current: &mut Value, section: &str, field: &str, value: Value) {
     if !current.is_object() {
         *current = Value::Object(Map::new());
     }
-    let root = current.as_object_mut().expect("made an object above");
+    let Value::Object(root) = current else { return };
     let sec = root
         .entry(section)
         .or_insert_with(|| Value::Object(Map::new()));
     if !sec.is_object() {
         *sec = Value::Object(Map::new());
     }
-    let sec = sec.as_object_mut().expect("made an object above");
+    let Value::Object(sec) = sec else { return };
     if value.is_null() {
         sec.remove(field);
     } else {

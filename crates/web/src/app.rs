@@ -127,6 +127,13 @@ impl App {
         request_id: &str,
         audit: &mut Audit,
     ) -> HandlerResult {
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let now_ms = env.clock.now_ms();
+        // Whatever happens next, a call with a verifiable token is attributed to it.
+        let claims = header("authorization").map(|h| verify_token(env, h, now_ms));
+        if let Some(Ok(c)) = &claims {
+            attribute(audit, c);
+        }
         if req.body().len() > BODY_LIMIT {
             return Err(ApiError::new(
                 model::error::ErrorCode::PayloadTooLarge,
@@ -154,17 +161,12 @@ impl App {
         let op = m.route.op;
         audit.route = m.template.clone();
         audit.scope = op.scope().map(|s| s.to_string());
-        let now_ms = env.clock.now_ms();
 
-        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
         let principal = match op.auth {
-            Auth::Token(_) => Some(authenticate(
-                env,
-                db,
-                header("authorization"),
-                now_ms,
-                audit,
-            )?),
+            Auth::Token(_) => {
+                let claims = claims.unwrap_or_else(|| Err(auth::missing_token()))?;
+                Some(load_principal(db, claims, now_ms)?)
+            }
             Auth::Public | Auth::Bootstrap => None,
         };
         if let Some(p) = &principal {
@@ -223,19 +225,16 @@ impl App {
     }
 }
 
-/// Verifies the bearer token and loads its key's current state.
-fn authenticate(
-    env: Env<'_>,
-    db: &Db<'_>,
-    header: Option<&str>,
-    now_ms: i64,
-    audit: &mut Audit,
-) -> Result<Principal, ApiError> {
-    let token = auth::bearer(header)?;
+/// Checks an `Authorization` header's token: signature and expiry, no database.
+fn verify_token(env: Env<'_>, header: &str, now_ms: i64) -> Result<auth::TokenClaims, ApiError> {
+    let token = auth::bearer(Some(header))?;
     let secret = auth::secret(env.vars)?;
-    let claims = auth::verify(&secret, token, now_ms).inspect_err(|_| {
-        // Only a verified signature makes the claimed key id trustworthy.
-    })?;
+    auth::verify(&secret, token, now_ms)
+}
+
+/// Audit attribution from verified claims: the key, its profile and account, and its
+/// workspace when it has exactly one (the request may still name another).
+fn attribute(audit: &mut Audit, claims: &auth::TokenClaims) {
     audit.token_id = Some(claims.key_id.clone());
     audit.profile_id = Some(claims.profile_id.clone());
     audit.account_id = Some(claims.account_id.clone());
@@ -244,6 +243,14 @@ fn authenticate(
             audit.workspace_id = Some(only.clone());
         }
     }
+}
+
+/// Loads the key behind verified claims and checks it may still act.
+fn load_principal(
+    db: &Db<'_>,
+    claims: auth::TokenClaims,
+    now_ms: i64,
+) -> Result<Principal, ApiError> {
     let key = store::api_keys::auth_lookup(db, &claims.key_id)?
         .ok_or_else(|| ApiError::unauthorized("token refers to an unknown API key"))?;
     if key.revoked {

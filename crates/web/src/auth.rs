@@ -109,10 +109,14 @@ pub fn verify(secret: &str, token: &str, now_ms: i64) -> Result<TokenClaims, Api
     })
 }
 
+/// The error for a request without a usable `Authorization: Bearer` header.
+pub fn missing_token() -> ApiError {
+    ApiError::unauthorized("missing bearer token: send `Authorization: Bearer <token>`")
+}
+
 /// The token of an `Authorization: Bearer …` header.
 pub fn bearer(header: Option<&str>) -> Result<&str, ApiError> {
-    let missing =
-        || ApiError::unauthorized("missing bearer token: send `Authorization: Bearer <token>`");
+    let missing = missing_token;
     let value = header.ok_or_else(missing)?.trim();
     let (scheme, token) = value.split_once(' ').ok_or_else(missing)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
