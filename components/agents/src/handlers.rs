@@ -67,11 +67,9 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         v.finish(())?;
         let mut agent = current;
         agent.info = None;
-        agent.metadata.name = fields.name;
-        agent.metadata.external_id = fields.external_id;
-        agent.metadata.labels = fields.labels;
-        agent.metadata.bundle_key = fields.bundle_key;
-        agent.metadata.updated_at = model::time::format_ms(ctx.now_ms);
+        agent
+            .metadata
+            .update(fields, model::time::format_ms(ctx.now_ms));
         agent.spec = spec;
         store::agents::update(db, &agent)?;
         Ok(agent)

@@ -46,13 +46,7 @@ pub static APP: App = App {
     ],
 };
 
-#[cfg(target_arch = "wasm32")]
-mod spin_entry {
-    #[spin_sdk::http_component]
-    fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-        host::spin::serve(&super::APP, req, out);
-    }
-}
+host::http_component!(APP);
 
 #[cfg(test)]
 mod tests;

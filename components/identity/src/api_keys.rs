@@ -116,12 +116,7 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         let mut record = load(ctx, db)?;
         let current = &record.key;
         let mut view = serde_json::json!({
-            "metadata": MetadataInput::settable(&model::metadata::MetadataFields {
-                name: current.metadata.name.clone(),
-                external_id: current.metadata.external_id.clone(),
-                labels: current.metadata.labels.clone(),
-                bundle_key: current.metadata.bundle_key.clone(),
-            }),
+            "metadata": MetadataInput::settable(&current.metadata.fields()),
             "spec": {"description": current.spec.description, "scopes": current.spec.scopes},
         });
         patch::apply(&mut view, &patch_body, mask.as_deref(), API_KEY_SECTIONS)?;
@@ -134,12 +129,10 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         let (description, scopes) = validate_spec(ctx, &spec, &mut v);
         v.finish(())?;
         let renamed = fields.name != record.key.metadata.name;
-        let m = &mut record.key.metadata;
-        m.name = fields.name;
-        m.external_id = fields.external_id;
-        m.labels = fields.labels;
-        m.bundle_key = fields.bundle_key;
-        m.updated_at = model::time::format_ms(ctx.now_ms);
+        record
+            .key
+            .metadata
+            .update(fields, model::time::format_ms(ctx.now_ms));
         record.key.spec.description = description;
         record.key.spec.scopes = scopes.to_strings();
         store::api_keys::update(db, &record, ctx.now_ms)?;

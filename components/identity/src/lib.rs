@@ -85,13 +85,7 @@ fn openapi(_: &Ctx) -> HandlerResult {
     Ok(Reply::ok(&api::openapi::document()))
 }
 
-#[cfg(target_arch = "wasm32")]
-mod spin_entry {
-    #[spin_sdk::http_component]
-    fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-        host::spin::serve(&super::APP, req, out);
-    }
-}
+host::http_component!(APP);
 
 #[cfg(test)]
 mod tests;

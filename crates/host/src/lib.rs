@@ -9,3 +9,19 @@
 pub mod native;
 #[cfg(target_arch = "wasm32")]
 pub mod spin;
+
+/// Declares a component's Spin HTTP entry point (wasm32 only) serving `$app`, a static
+/// [`ports::HttpService`] of the calling crate. The crate must depend on `spin-sdk`
+/// for wasm32.
+#[macro_export]
+macro_rules! http_component {
+    ($app:ident) => {
+        #[cfg(target_arch = "wasm32")]
+        mod spin_entry {
+            #[spin_sdk::http_component]
+            fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+                $crate::spin::serve(&super::$app, req, out);
+            }
+        }
+    };
+}

@@ -195,12 +195,7 @@ pub fn check_http_url(url: &str) -> Result<(), String> {
 impl Agent {
     /// The agent as a client would send it, for merging updates.
     pub fn input_view(&self) -> serde_json::Value {
-        let metadata = MetadataInput::settable(&crate::metadata::MetadataFields {
-            name: self.metadata.name.clone(),
-            external_id: self.metadata.external_id.clone(),
-            labels: self.metadata.labels.clone(),
-            bundle_key: self.metadata.bundle_key.clone(),
-        });
+        let metadata = MetadataInput::settable(&self.metadata.fields());
         serde_json::json!({ "metadata": metadata, "spec": self.spec })
     }
 }

@@ -111,6 +111,27 @@ pub struct MetadataFields {
     pub bundle_key: Option<String>,
 }
 
+impl ResourceMetadata {
+    /// The client-settable fields as they are now.
+    pub fn fields(&self) -> MetadataFields {
+        MetadataFields {
+            name: self.name.clone(),
+            external_id: self.external_id.clone(),
+            labels: self.labels.clone(),
+            bundle_key: self.bundle_key.clone(),
+        }
+    }
+
+    /// Takes validated client fields in an update made at `now` (RFC 3339).
+    pub fn update(&mut self, fields: MetadataFields, now: String) {
+        self.name = fields.name;
+        self.external_id = fields.external_id;
+        self.labels = fields.labels;
+        self.bundle_key = fields.bundle_key;
+        self.updated_at = now;
+    }
+}
+
 /// Which server-owned values a create request may repeat without conflict.
 pub struct Owner<'a> {
     pub account_id: &'a str,
