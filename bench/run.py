@@ -475,12 +475,14 @@ def benchmark(spin: str, wrk: str, duration: int, tmp: Path) -> list[Measurement
         print(f"inserted {added} agents directly in SQLite; restarting spin…", flush=True)
         server.start()
         for target in (Target("list-50 @100k", "GET", list50.path),
-                       Target("GET agent @100k", "GET", get.path)):
+                       Target("GET agent @100k", "GET", get.path),
+                       Target("POST agent @100k", "POST", agents, AGENT_BODY)):
             results.append(measure(wrk, server.port, token, target, duration, tmp))
     finally:
         server.stop()
         manifest.unlink(missing_ok=True)
-    order = ["hello", "hello + 1 SQLite read", "GET agent", "POST agent", "list-50 @1k", "list-50 @100k", "GET agent @100k"]
+    order = ["hello", "hello + 1 SQLite read", "GET agent", "POST agent", "list-50 @1k",
+             "list-50 @100k", "GET agent @100k", "POST agent @100k"]
     return sorted(results, key=lambda m: order.index(m.label))
 
 
