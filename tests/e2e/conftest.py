@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from client import Api, expect
+from mcpserver import McpServer
 from spinapp import BOOTSTRAP_TOKEN, SpinApp
 
 _counter = itertools.count()
@@ -62,3 +63,18 @@ def ws(admin) -> Workspace:
 @pytest.fixture
 def other_ws(admin) -> Workspace:
     return Workspace(admin, f"other-{next(_counter)}")
+
+
+@pytest.fixture
+def mcp_server():
+    """Starts MCP servers (`mcp_server(token=..., json_response=..., stateless=...)`), stopped after the test."""
+    started: list[McpServer] = []
+
+    def start(**options) -> McpServer:
+        server = McpServer(**options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

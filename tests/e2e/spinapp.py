@@ -62,6 +62,8 @@ class SpinApp:
             # generous, so only the rate-limit tests meet the limiter
             "rate_limit_per_second": "100000",
             "rate_limit_burst": "100000",
+            # the test MCP servers listen on loopback, which the SSRF guard refuses by default
+            "allow_private_targets": "true",
         }
         self.variables.update(variables or {})
         self._own_state = state_dir is None

@@ -13,7 +13,26 @@ from referencing.jsonschema import DRAFT202012
 
 from client import Api, expect
 
-DUMMY = {"workspaceId": None, "id": "agent_01ARZ3NDEKTSV4RRFFQ69G5FAV"}
+ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+DUMMY = {"workspaceId": None, "id": f"agent_{ULID}"}
+# Named path parameters and the id prefix a plausible value has.
+PARAM_PREFIX = {"agentId": "agent", "variationId": "agentvar", "toolSetId": "toolset", "memoryLayerId": "memlyr"}
+# `{id}` takes the prefix of the collection it follows.
+ID_PREFIX = {"api_keys": "apikey", "agents": "agent", "variations": "agentvar", "assignments": "varasg",
+             "memory_layer_assignments": "memlyrasg", "tool_sets": "toolset", "tools": "tool",
+             "workspace_secrets": "secret", "memory_layers": "memlyr", "entries": "mement"}
+
+
+def concrete(path: str, workspace_id: str) -> str:
+    """A documented path with plausible ids filled in."""
+    if path == "/v1/workspaces/{id}":
+        return path.replace("{id}", workspace_id)
+    url = path.replace("{workspaceId}", workspace_id)
+    url = re.sub(r"\{(\w+Id)\}", lambda m: f"{PARAM_PREFIX[m.group(1)]}_{ULID}" if m.group(1) in PARAM_PREFIX
+                 else m.group(0), url)
+    collection = re.search(r"([a-z_]+)/\{id\}", url)
+    prefix = ID_PREFIX.get(collection.group(1), "agent") if collection else "agent"
+    return url.replace("{id}", f"{prefix}_{ULID}")
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +49,7 @@ def test_every_documented_route_is_served(doc, ws):
     """Each documented (path, method) reaches a handler: never the router's 404/405."""
     for path, item in doc["paths"].items():
         for method in item:
-            url = re.sub(r"\{workspaceId\}", ws.id, path)
-            url = re.sub(r"\{id\}", "apikey_01ARZ3NDEKTSV4RRFFQ69G5FAV" if "api_keys" in path else
-                         (ws.id if path == "/v1/workspaces/{id}" else DUMMY["id"]), url)
+            url = concrete(path, ws.id)
             assert "{" not in url, url
             resp = ws.api.request(method.upper(), url, {}, params={"dryRun": "true"} if method != "get" else None)
             body = resp.json() if resp.content else {}
@@ -81,3 +98,50 @@ def test_responses_match_their_schemas(doc, ws):
     schema = doc["components"]["responses"]["BadRequest"]["content"]["application/json"]["schema"]
     jsonschema.Draft202012Validator({"$ref": "urn:openapi#" + schema["$ref"].lstrip("#")},
                                     registry=registry(doc)).validate(err.json())
+
+
+def test_new_resources_match_their_schemas(doc, ws):
+    ws_base = "/v1/workspaces/{workspaceId}"
+    agent = expect(ws.api.post(f"{ws.path}/agents", {"metadata": {"name": "a"}}), 201)["metadata"]["id"]
+    variation = expect(ws.api.post(f"{ws.path}/agents/{agent}/variations", {
+        "metadata": {"name": "v"}, "spec": {"weight": 1, "modelConfig": {"modelId": "openai/gpt-4o-mini"}}}), 201)
+    check_response(doc, f"{ws_base}/agents/{{agentId}}/variations", "post", 201, variation)
+    vpath = f"{ws.path}/agents/{agent}/variations/{variation['metadata']['id']}"
+    tool_set = expect(ws.api.post(f"{ws.path}/tool_sets", {
+        "metadata": {"name": "s"}, "spec": {"adapter": {"type": "http", "http": {"baseUrl": "https://a.example.com"}}}}),
+        201)
+    check_response(doc, f"{ws_base}/tool_sets", "post", 201, tool_set)
+    sid = tool_set["metadata"]["id"]
+    tool = expect(ws.api.post(f"{ws.path}/tool_sets/{sid}/tools", {
+        "metadata": {"name": "t"}, "spec": {"parameters": {}, "config": {"type": "http",
+                                                                         "http": {"requestMethod": "GET"}}}}), 201)
+    check_response(doc, f"{ws_base}/tool_sets/{{toolSetId}}/tools", "post", 201, tool)
+    layer = expect(ws.api.post(f"{ws.path}/memory_layers", {"metadata": {"name": "l"}}), 201)
+    check_response(doc, f"{ws_base}/memory_layers", "post", 201, layer)
+    lid = layer["metadata"]["id"]
+    entry = expect(ws.api.post(f"{ws.path}/memory_layers/{lid}/entries", {"spec": {"key": "k", "content": "c"}}), 201)
+    check_response(doc, f"{ws_base}/memory_layers/{{memoryLayerId}}/entries", "post", 201, entry)
+    secret = expect(ws.api.post(f"{ws.path}/workspace_secrets", {"metadata": {"name": "S"}, "spec": {"value": "v"}}),
+                    201)
+    check_response(doc, f"{ws_base}/workspace_secrets", "post", 201, secret)
+
+    expect(ws.api.post(f"{vpath}/assignments", {"toolId": tool["metadata"]["id"]}), 200)
+    with_layer = expect(ws.api.post(f"{vpath}/memory_layer_assignments", {"memoryLayerId": lid}), 200)
+    check_response(doc, f"{ws_base}/agents/{{agentId}}/variations/{{variationId}}/memory_layer_assignments", "post",
+                   200, with_layer)
+    for template, url in [
+        (f"{ws_base}/agents/{{agentId}}/variations/{{id}}", vpath),
+        (f"{ws_base}/agents/{{agentId}}/variations", f"{ws.path}/agents/{agent}/variations?includeInfo=true"),
+        (f"{ws_base}/tool_sets/{{id}}", f"{ws.path}/tool_sets/{sid}"),
+        (f"{ws_base}/tool_sets", f"{ws.path}/tool_sets?includeInfo=true"),
+        (f"{ws_base}/tool_sets/{{toolSetId}}/tools/{{id}}", f"{ws.path}/tool_sets/{sid}/tools/{tool['metadata']['id']}"),
+        (f"{ws_base}/tool_sets/{{toolSetId}}/tools", f"{ws.path}/tool_sets/{sid}/tools?includeInfo=true"),
+        (f"{ws_base}/memory_layers/{{id}}", f"{ws.path}/memory_layers/{lid}"),
+        (f"{ws_base}/memory_layers", f"{ws.path}/memory_layers?includeInfo=true"),
+        (f"{ws_base}/memory_layers/{{memoryLayerId}}/entries/{{id}}",
+         f"{ws.path}/memory_layers/{lid}/entries/{entry['metadata']['id']}"),
+        (f"{ws_base}/memory_layers/{{memoryLayerId}}/entries", f"{ws.path}/memory_layers/{lid}/entries"),
+        (f"{ws_base}/workspace_secrets/{{id}}", f"{ws.path}/workspace_secrets/{secret['metadata']['id']}"),
+        (f"{ws_base}/workspace_secrets", f"{ws.path}/workspace_secrets?includeInfo=true"),
+    ]:
+        check_response(doc, template, "get", 200, expect(ws.api.get(url), 200))

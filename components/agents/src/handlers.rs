@@ -3,7 +3,7 @@
 use model::agent::{Agent, CreateAgentRequest, UpdateAgentRequest, AGENT_SECTIONS};
 use model::enums::AgentStatus;
 use model::ids::{AgentId, AgentKind, Ref};
-use model::{patch, Violations};
+use model::Violations;
 use store::agents::AgentFilter;
 use web::{ApiError, Ctx, HandlerResult, Reply};
 
@@ -51,16 +51,15 @@ pub fn list(ctx: &Ctx) -> HandlerResult {
 pub fn update(ctx: &Ctx) -> HandlerResult {
     // Typed first, so wrong types and unknown fields are named precisely.
     let typed: UpdateAgentRequest = ctx.json()?;
-    let mask = ctx.update_mask(typed.update_mask.as_deref())?;
-    let patch_body = ctx.json_value()?;
     let r = reference(ctx)?;
     let ws = ctx.workspace()?;
     let agent = ctx.write(|db| {
         let current = store::agents::get(db, ws, &r)?.ok_or_else(|| not_found(ctx))?;
-        let mut view = current.input_view();
-        patch::apply(&mut view, &patch_body, mask.as_deref(), AGENT_SECTIONS)?;
-        let merged: CreateAgentRequest =
-            serde_json::from_value(view).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+        let merged: CreateAgentRequest = ctx.merge(
+            current.input_view(),
+            AGENT_SECTIONS,
+            typed.update_mask.as_deref(),
+        )?;
         let mut v = Violations::new();
         let fields = merged.metadata.validate_fields("metadata", &mut v);
         let spec = merged.spec.validate("spec", &mut v);
@@ -82,6 +81,20 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
     let ws = ctx.workspace()?;
     ctx.write(|db| {
         let agent = store::agents::get(db, ws, &r)?.ok_or_else(|| not_found(ctx))?;
+        // Its own variations go with it; other agents' variations using it as a
+        // sub-agent must let go first.
+        let users: Vec<(String, String)> =
+            store::variations::referrers(db, &agent.metadata.id, false)?
+                .into_iter()
+                .filter(|u| u.agent_id != agent.metadata.id)
+                .map(|u| (u.variation_id, u.variation_name))
+                .collect();
+        if !users.is_empty() {
+            return Err(ApiError::in_use(
+                &format!("agent {} (as a sub-agent)", agent.metadata.id),
+                &users,
+            ));
+        }
         store::agents::delete(db, ws, &agent.metadata.id)?;
         Ok(())
     })?;

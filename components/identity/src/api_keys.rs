@@ -7,7 +7,7 @@ use model::identity::{
 use model::ids::{ApiKeyKind, Ref};
 use model::metadata::MetadataInput;
 use model::scope::ScopeSet;
-use model::{patch, Violations};
+use model::Violations;
 use store::api_keys::KeyRecord;
 use store::Db;
 use web::{keys, ApiError, Ctx, HandlerResult, Reply};
@@ -110,23 +110,18 @@ fn validate_spec(
 
 pub fn update(ctx: &Ctx) -> HandlerResult {
     let typed: UpdateApiKeyRequest = ctx.json()?;
-    let mask = ctx.update_mask(typed.update_mask.as_deref())?;
-    let patch_body = ctx.json_value()?;
     let key = ctx.write(|db| {
         let mut record = load(ctx, db)?;
         let current = &record.key;
-        let mut view = serde_json::json!({
+        let view = serde_json::json!({
             "metadata": MetadataInput::settable(&current.metadata.fields()),
             "spec": {"description": current.spec.description, "scopes": current.spec.scopes},
         });
-        patch::apply(&mut view, &patch_body, mask.as_deref(), API_KEY_SECTIONS)?;
-        let metadata: MetadataInput = serde_json::from_value(view["metadata"].clone())
-            .map_err(|e| ApiError::invalid("metadata", e.to_string()))?;
-        let spec: ApiKeySpecInput = serde_json::from_value(view["spec"].clone())
-            .map_err(|e| ApiError::invalid("spec", e.to_string()))?;
+        let merged: CreateApiKeyRequest =
+            ctx.merge(view, API_KEY_SECTIONS, typed.update_mask.as_deref())?;
         let mut v = Violations::new();
-        let fields = metadata.validate_fields("metadata", &mut v);
-        let (description, scopes) = validate_spec(ctx, &spec, &mut v);
+        let fields = merged.metadata.validate_fields("metadata", &mut v);
+        let (description, scopes) = validate_spec(ctx, &merged.spec, &mut v);
         v.finish(())?;
         let renamed = fields.name != record.key.metadata.name;
         record

@@ -235,4 +235,7 @@ fn serves_every_identity_operation_of_the_catalog() {
     let served: Vec<&str> = APP.routes.iter().map(|r| r.op.id).collect();
     let catalog: Vec<&str> = api::identity::ALL.iter().map(|op| op.id).collect();
     assert_eq!(served, catalog);
+    // and /openapi.json documents every one of them
+    let documented: Vec<&str> = api::all().iter().map(|op| op.id).collect();
+    assert!(served.iter().all(|id| documented.contains(id)));
 }

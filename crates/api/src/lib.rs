@@ -6,18 +6,27 @@
 
 pub mod agents;
 pub mod identity;
+pub mod memory;
 pub mod openapi;
 mod params;
+pub mod tools;
+pub mod variations;
 
 use web::Operation;
 
 /// Every operation, in document order.
 pub fn all() -> Vec<&'static Operation> {
-    identity::ALL
-        .iter()
-        .chain(agents::ALL.iter())
-        .copied()
-        .collect()
+    [
+        identity::ALL,
+        agents::ALL,
+        variations::ALL,
+        tools::ALL,
+        memory::ALL,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+    .collect()
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! A host for native tests: deterministic, in memory, inspectable.
 
-use ports::{Clock, Env, Kv, KvError, Random, Rows, Sql, SqlError, Value, Variables};
+use ports::{
+    Clock, Env, HttpClient, HttpError, Kv, KvError, Limits, Random, Rows, Sql, SqlError, Value,
+    Variables,
+};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::collections::VecDeque;
 
 /// An in-memory SQLite database that outlives "requests", like the real one.
 pub struct NativeSql {
@@ -157,6 +161,63 @@ impl Variables for MapVars {
     }
 }
 
+type Responder = Box<dyn Fn(&http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError>>;
+
+/// Outbound HTTP for tests: answers from a script, in order, and records every request.
+#[derive(Default)]
+pub struct ScriptedHttp {
+    script: RefCell<VecDeque<Responder>>,
+    pub sent: RefCell<Vec<http::Request<Vec<u8>>>>,
+}
+
+impl ScriptedHttp {
+    /// Queues the answer to the next request.
+    pub fn then(
+        &self,
+        f: impl Fn(&http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> + 'static,
+    ) {
+        self.script.borrow_mut().push_back(Box::new(f));
+    }
+
+    /// Queues a JSON answer with the given status and extra headers.
+    pub fn then_json(&self, status: u16, body: serde_json::Value, headers: &[(&str, &str)]) {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.then(move |_| {
+            let mut b = http::Response::builder()
+                .status(status)
+                .header("content-type", "application/json");
+            for (k, v) in &headers {
+                b = b.header(k, v);
+            }
+            Ok(b.body(serde_json::to_vec(&body).unwrap_or_default())
+                .unwrap_or_default())
+        });
+    }
+}
+
+impl HttpClient for ScriptedHttp {
+    fn send(
+        &self,
+        req: http::Request<Vec<u8>>,
+        _limits: Limits,
+    ) -> Result<http::Response<Vec<u8>>, HttpError> {
+        let next = self.script.borrow_mut().pop_front();
+        let result = match &next {
+            Some(f) => f(&req),
+            None => Err(HttpError::Connect(format!(
+                "no scripted response for {} {}",
+                req.method(),
+                req.uri()
+            ))),
+        };
+        self.sent.borrow_mut().push(req);
+        result
+    }
+}
+
 /// Everything a test needs, owning what [`Env`] borrows.
 pub struct NativeHost {
     pub sql: NativeSql,
@@ -164,6 +225,7 @@ pub struct NativeHost {
     pub clock: ManualClock,
     pub random: SeededRandom,
     pub vars: MapVars,
+    pub http: ScriptedHttp,
 }
 
 impl NativeHost {
@@ -175,6 +237,7 @@ impl NativeHost {
             clock: ManualClock::at(1_767_225_600_000),
             random: SeededRandom::new(7),
             vars: MapVars::default(),
+            http: ScriptedHttp::default(),
         }
     }
 
@@ -185,6 +248,7 @@ impl NativeHost {
             clock: &self.clock,
             random: &self.random,
             vars: &self.vars,
+            http: &self.http,
         }
     }
 }

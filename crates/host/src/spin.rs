@@ -136,6 +136,7 @@ impl SpinHost {
             clock: &SystemClock,
             random: &WasiRandom,
             vars: &SpinVariables,
+            http: &SpinHttp,
         }
     }
 }
@@ -249,4 +250,144 @@ fn send_response(response: http::Response<Vec<u8>>, out: ResponseOutparam) {
     }
     drop(stream);
     let _ = OutgoingBody::finish(outgoing, None);
+}
+
+/// Outbound HTTP through `wasi:http/outgoing-handler`, blocking on its pollables.
+/// Spin's `allowed_outbound_hosts` decides what is reachable at all.
+pub struct SpinHttp;
+
+impl ports::HttpClient for SpinHttp {
+    fn send(
+        &self,
+        req: http::Request<Vec<u8>>,
+        limits: ports::Limits,
+    ) -> Result<http::Response<Vec<u8>>, ports::HttpError> {
+        outbound::send(req, limits)
+    }
+}
+
+mod outbound {
+    use ports::{HttpError, Limits};
+    use spin_sdk::http::{Headers, Method, OutgoingBody, OutgoingRequest, Scheme};
+    use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
+    use spin_sdk::wit::wasi::http0_2_0::types::{ErrorCode, RequestOptions};
+
+    pub fn send(
+        req: http::Request<Vec<u8>>,
+        limits: Limits,
+    ) -> Result<http::Response<Vec<u8>>, HttpError> {
+        let (parts, body) = req.into_parts();
+        let headers = Headers::new();
+        for (name, value) in parts.headers.iter() {
+            headers
+                .append(&name.as_str().to_owned(), &value.as_bytes().to_vec())
+                .map_err(|e| HttpError::Protocol(format!("header {name}: {e:?}")))?;
+        }
+        let out = OutgoingRequest::new(headers);
+        let method = match parts.method.as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            other => Method::Other(other.to_owned()),
+        };
+        let scheme = match parts.uri.scheme_str() {
+            Some("https") => Scheme::Https,
+            Some("http") => Scheme::Http,
+            other => return Err(HttpError::Protocol(format!("unsupported scheme {other:?}"))),
+        };
+        let set = |ok: Result<(), ()>, what: &str| {
+            ok.map_err(|_| HttpError::Protocol(format!("invalid {what}")))
+        };
+        set(out.set_method(&method), "method")?;
+        set(out.set_scheme(Some(&scheme)), "scheme")?;
+        set(
+            out.set_authority(parts.uri.authority().map(|a| a.as_str())),
+            "host",
+        )?;
+        set(
+            out.set_path_with_query(parts.uri.path_and_query().map(|p| p.as_str())),
+            "path",
+        )?;
+        let options = RequestOptions::new();
+        let ns = limits.timeout_ms.saturating_mul(1_000_000);
+        let _ = options.set_connect_timeout(Some(ns));
+        let _ = options.set_first_byte_timeout(Some(ns));
+        let _ = options.set_between_bytes_timeout(Some(ns));
+        let outgoing = out
+            .body()
+            .map_err(|_| HttpError::Protocol("request body unavailable".into()))?;
+        let future = outgoing_handler::handle(out, Some(options)).map_err(error)?;
+        {
+            let stream = outgoing
+                .write()
+                .map_err(|_| HttpError::Protocol("request body stream unavailable".into()))?;
+            for chunk in body.chunks(4096) {
+                stream
+                    .blocking_write_and_flush(chunk)
+                    .map_err(|e| HttpError::Protocol(format!("sending the body: {e:?}")))?;
+            }
+        }
+        OutgoingBody::finish(outgoing, None).map_err(error)?;
+        future.subscribe().block();
+        let response = match future.get() {
+            Some(Ok(Ok(r))) => r,
+            Some(Ok(Err(e))) => return Err(error(e)),
+            _ => return Err(HttpError::Protocol("no response".into())),
+        };
+        let mut builder = http::Response::builder().status(response.status());
+        for (name, value) in response.headers().entries() {
+            builder = builder.header(name, value);
+        }
+        let incoming = response
+            .consume()
+            .map_err(|_| HttpError::Protocol("response body unavailable".into()))?;
+        let mut bytes = Vec::new();
+        {
+            let stream = incoming
+                .stream()
+                .map_err(|_| HttpError::Protocol("response body stream unavailable".into()))?;
+            loop {
+                match stream.blocking_read(64 * 1024) {
+                    Ok(chunk) => {
+                        bytes.extend_from_slice(&chunk);
+                        if bytes.len() > limits.max_response_bytes {
+                            return Err(HttpError::TooLarge);
+                        }
+                    }
+                    Err(wasi::io::streams::StreamError::Closed) => break,
+                    Err(e) => return Err(HttpError::Protocol(format!("reading the body: {e:?}"))),
+                }
+            }
+        }
+        builder
+            .body(bytes)
+            .map_err(|e| HttpError::Protocol(e.to_string()))
+    }
+
+    fn error(e: ErrorCode) -> HttpError {
+        match e {
+            ErrorCode::ConnectionTimeout
+            | ErrorCode::ConnectionReadTimeout
+            | ErrorCode::ConnectionWriteTimeout => HttpError::Timeout,
+            ErrorCode::DnsTimeout => HttpError::Timeout,
+            ErrorCode::HttpResponseTimeout => HttpError::Timeout,
+            ErrorCode::DnsError(_)
+            | ErrorCode::DestinationNotFound
+            | ErrorCode::DestinationUnavailable
+            | ErrorCode::DestinationIpProhibited
+            | ErrorCode::DestinationIpUnroutable
+            | ErrorCode::ConnectionRefused
+            | ErrorCode::ConnectionTerminated
+            | ErrorCode::TlsProtocolError
+            | ErrorCode::TlsCertificateError
+            | ErrorCode::TlsAlertReceived(_) => HttpError::Connect(format!("{e:?}")),
+            ErrorCode::HttpRequestDenied => HttpError::Connect(
+                "the host is not in this component's allowed_outbound_hosts".into(),
+            ),
+            other => HttpError::Protocol(format!("{other:?}")),
+        }
+    }
 }

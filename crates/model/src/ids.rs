@@ -31,6 +31,14 @@ kinds! {
     ApiKeyKind => "apikey", "API key";
     AgentKind => "agent", "agent";
     AuditLogKind => "audit", "audit log";
+    VariationKind => "agentvar", "variation";
+    AssignmentKind => "varasg", "assignment";
+    MemoryLayerAssignmentKind => "memlyrasg", "memory layer assignment";
+    ToolSetKind => "toolset", "tool set";
+    ToolKind => "tool", "tool";
+    SecretKind => "secret", "workspace secret";
+    MemoryLayerKind => "memlyr", "memory layer";
+    MemoryEntryKind => "mement", "memory entry";
 }
 
 pub type AccountId = Id<AccountKind>;
@@ -39,6 +47,14 @@ pub type ProfileId = Id<ProfileKind>;
 pub type ApiKeyId = Id<ApiKeyKind>;
 pub type AgentId = Id<AgentKind>;
 pub type AuditLogId = Id<AuditLogKind>;
+pub type VariationId = Id<VariationKind>;
+pub type AssignmentId = Id<AssignmentKind>;
+pub type MemoryLayerAssignmentId = Id<MemoryLayerAssignmentKind>;
+pub type ToolSetId = Id<ToolSetKind>;
+pub type ToolId = Id<ToolKind>;
+pub type SecretId = Id<SecretKind>;
+pub type MemoryLayerId = Id<MemoryLayerKind>;
+pub type MemoryEntryId = Id<MemoryEntryKind>;
 
 /// A well-formed id of kind `K`: `<prefix>_<26-char ULID>`, ULID in canonical upper case.
 pub struct Id<K> {

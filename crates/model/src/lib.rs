@@ -9,11 +9,15 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod json_schema;
+pub mod memory;
 pub mod metadata;
 pub mod page;
 pub mod patch;
 pub mod scope;
+pub mod template;
 pub mod time;
+pub mod tools;
+pub mod variation;
 pub mod violations;
 
 pub use violations::{FieldViolation, Violations};

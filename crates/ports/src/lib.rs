@@ -117,6 +117,48 @@ pub trait Variables {
     fn get(&self, name: &str) -> Option<String>;
 }
 
+/// Why an outbound HTTP request produced no response.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HttpError {
+    /// No connection could be made (DNS, refused, unreachable, TLS).
+    Connect(String),
+    /// The peer took longer than allowed.
+    Timeout,
+    /// The response body exceeded the allowed size.
+    TooLarge,
+    /// The exchange broke off or was not valid HTTP.
+    Protocol(String),
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::Connect(m) => write!(f, "could not connect: {m}"),
+            HttpError::Timeout => f.write_str("timed out"),
+            HttpError::TooLarge => f.write_str("response too large"),
+            HttpError::Protocol(m) => write!(f, "HTTP error: {m}"),
+        }
+    }
+}
+impl std::error::Error for HttpError {}
+
+/// Bounds for one outbound request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    pub timeout_ms: u64,
+    pub max_response_bytes: usize,
+}
+
+/// Outbound HTTP (tool servers, MCP servers, model providers, webhooks).
+pub trait HttpClient {
+    /// Sends `req` (absolute URI) and returns the whole response.
+    fn send(
+        &self,
+        req: http::Request<Vec<u8>>,
+        limits: Limits,
+    ) -> Result<http::Response<Vec<u8>>, HttpError>;
+}
+
 /// Everything a request handler may touch, bundled.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
@@ -125,6 +167,7 @@ pub struct Env<'a> {
     pub clock: &'a dyn Clock,
     pub random: &'a dyn Random,
     pub vars: &'a dyn Variables,
+    pub http: &'a dyn HttpClient,
 }
 
 /// An HTTP application the host serves: the host reads the request, calls `handle`,

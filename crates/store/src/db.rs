@@ -25,19 +25,46 @@ impl From<SqlError> for StoreError {
     fn from(e: SqlError) -> Self {
         let msg = e.0;
         if let Some(cols) = msg.split("UNIQUE constraint failed:").nth(1) {
-            let field = if cols.contains("external_id") {
-                "metadata.externalId"
-            } else if cols.contains(".key") {
-                "spec.key"
-            } else {
-                "metadata.id"
-            };
+            let (field, message) = conflict_field(cols);
             return StoreError::Conflict {
                 field: field.to_owned(),
-                message: "is already used by another resource of this kind".to_owned(),
+                message: message.to_owned(),
             };
         }
         StoreError::Backend(msg)
+    }
+}
+
+/// The client-facing field behind a unique index, from SQLite's column list.
+fn conflict_field(cols: &str) -> (&'static str, &'static str) {
+    const TAKEN: &str = "is already used by another resource of this kind";
+    if cols.contains("external_id") {
+        ("metadata.externalId", TAKEN)
+    } else if cols.contains("memory_entries.key") {
+        ("spec.key", "is already used by another entry of this layer")
+    } else if cols.contains("tools.llm_tool_name") {
+        (
+            "spec.llmToolName",
+            "is already used by another tool of this tool set",
+        )
+    } else if cols.contains("workspace_secrets.name") {
+        (
+            "metadata.name",
+            "is already used by another secret of this workspace",
+        )
+    } else if cols.contains("variation_assignments.target_id") {
+        ("assignment", "is already assigned to this variation")
+    } else if cols.contains("memory_layer_assignments.position") {
+        (
+            "position",
+            "is already taken by another memory layer of this variation",
+        )
+    } else if cols.contains("memory_layer_assignments.memory_layer_id") {
+        ("memoryLayerId", "is already assigned to this variation")
+    } else if cols.contains("memory_layers.agent_id") {
+        ("spec.episodicKey", "already has a layer for this agent")
+    } else {
+        ("metadata.id", TAKEN)
     }
 }
 

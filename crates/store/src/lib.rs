@@ -9,6 +9,10 @@ pub mod audit;
 mod db;
 pub mod identity;
 pub mod list;
+pub mod memory;
+mod resource;
 pub mod schema;
+pub mod tools;
+pub mod variations;
 
 pub use db::{Db, Row, StoreError};

@@ -6,7 +6,10 @@
 use crate::db::{Db, StoreError};
 use ports::Value;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_configuration.sql"),
+];
 
 /// The schema version this build writes and expects.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -198,10 +198,35 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// PATCH semantics: merges this request's body into `view` (the resource as a
+    /// client would create it) — the given fields, or exactly the `updateMask` paths —
+    /// and parses the result as the create input `T`, for the create validation to run.
+    /// `body_mask` is the `updateMask` field of the already type-checked body.
+    pub fn merge<T: DeserializeOwned>(
+        &self,
+        mut view: serde_json::Value,
+        sections: &[model::patch::Section],
+        body_mask: Option<&str>,
+    ) -> Result<T, ApiError> {
+        let mask = self.update_mask(body_mask)?;
+        let patch = self.json_value()?;
+        model::patch::apply(&mut view, &patch, mask.as_deref(), sections)?;
+        from_value(view)
+    }
+
     /// 201 with the created resource (200 for a dry run: nothing was created).
     pub fn created<T: Serialize>(&self, value: &T) -> Reply {
         Reply::json(if self.dry_run { 200 } else { 201 }, value)
     }
+}
+
+/// Parses an already-parsed JSON value into `T`, naming the field at fault.
+pub(crate) fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::invalid(field, e.into_inner().to_string())
+    })
 }
 
 /// Parses JSON into `T`: syntax first (so `[1,2` is "malformed", not a type error),

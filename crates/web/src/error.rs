@@ -54,6 +54,27 @@ impl ApiError {
         )
     }
 
+    /// 409 for a resource still assigned to variations, naming them (up to 20).
+    pub fn in_use(what: &str, variations: &[(String, String)]) -> Self {
+        let named: Vec<String> = variations
+            .iter()
+            .map(|(id, name)| format!("{name} ({id})"))
+            .collect();
+        let mut e = ApiError::conflict(format!(
+            "{what} is assigned to variations {}; remove those assignments first (or archive it instead)",
+            named.join(", ")
+        ));
+        e.details = variations
+            .iter()
+            .enumerate()
+            .map(|(i, (id, name))| FieldViolation {
+                field: format!("variations[{i}]"),
+                message: format!("{name} ({id})"),
+            })
+            .collect();
+        e
+    }
+
     /// A 400 naming one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Violations::one(field, message).into()

@@ -1,0 +1,101 @@
+//! Memory layers.
+
+use model::ids::{MemoryLayerId, MemoryLayerKind, Ref};
+use model::memory::{
+    CreateMemoryLayerRequest, MemoryLayer, UpdateMemoryLayerRequest, MEMORY_LAYER_SECTIONS,
+};
+use model::metadata::MetadataInput;
+use model::Violations;
+use store::Db;
+use web::{ApiError, Ctx, HandlerResult, Reply};
+
+pub fn list(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query()?;
+    let page = store::memory::list_layers(ctx.db, ctx.workspace()?, &q)?;
+    Ok(Reply::ok(&ctx.page(page, &q)))
+}
+
+pub fn get(ctx: &Ctx) -> HandlerResult {
+    Ok(Reply::ok(&load(ctx, ctx.db, "id")?))
+}
+
+pub fn create(ctx: &Ctx) -> HandlerResult {
+    let body: CreateMemoryLayerRequest = ctx.json()?;
+    let mut v = Violations::new();
+    let fields = body
+        .metadata
+        .validate_create("metadata", &ctx.owner()?, &mut v);
+    let spec = body.spec.validate("spec", &mut v);
+    v.finish(())?;
+    let id: MemoryLayerId = ctx.new_id();
+    let layer = MemoryLayer {
+        metadata: ctx.new_metadata(id.into_string(), fields)?,
+        spec,
+        info: None,
+    };
+    ctx.write_single(|db| Ok(store::memory::insert_layer(db, &layer, None)?))?;
+    Ok(ctx.created(&layer))
+}
+
+pub fn update(ctx: &Ctx) -> HandlerResult {
+    let typed: UpdateMemoryLayerRequest = ctx.json()?;
+    let layer = ctx.write(|db| {
+        let mut layer = writable(load(ctx, db, "id")?)?;
+        let view = serde_json::json!({
+            "metadata": MetadataInput::settable(&layer.metadata.fields()),
+            "spec": {"type": layer.spec.kind, "description": layer.spec.description},
+        });
+        let merged: CreateMemoryLayerRequest =
+            ctx.merge(view, MEMORY_LAYER_SECTIONS, typed.update_mask.as_deref())?;
+        let mut v = Violations::new();
+        let fields = merged.metadata.validate_fields("metadata", &mut v);
+        let spec = merged.spec.validate("spec", &mut v);
+        v.finish(())?;
+        layer
+            .metadata
+            .update(fields, model::time::format_ms(ctx.now_ms));
+        layer.spec.description = spec.description;
+        layer.info = None;
+        store::memory::update_layer(db, &layer)?;
+        Ok(layer)
+    })?;
+    Ok(Reply::ok(&layer))
+}
+
+pub fn delete(ctx: &Ctx) -> HandlerResult {
+    ctx.write(|db| {
+        let layer = writable(load(ctx, db, "id")?)?;
+        let users = store::variations::referrers(db, &layer.metadata.id, false)?;
+        if !users.is_empty() {
+            let named: Vec<_> = users
+                .into_iter()
+                .map(|r| (r.variation_id, r.variation_name))
+                .collect();
+            return Err(ApiError::in_use(
+                &format!("memory layer {}", layer.metadata.id),
+                &named,
+            ));
+        }
+        store::memory::delete_layer(db, &layer.metadata.id)?;
+        Ok(())
+    })?;
+    Ok(Reply::no_content())
+}
+
+/// The layer named by path parameter `param`, or 404.
+pub fn load(ctx: &Ctx, db: &Db, param: &str) -> Result<MemoryLayer, ApiError> {
+    let r: Ref<MemoryLayerKind> = ctx.reference(param)?;
+    store::memory::get_layer(db, ctx.workspace()?, &r)?
+        .ok_or_else(|| ApiError::not_found(format!("memory layer {} not found", ctx.param(param))))
+}
+
+/// System-managed (episodic) layers belong to the runtime.
+pub fn writable(layer: MemoryLayer) -> Result<MemoryLayer, ApiError> {
+    if layer.spec.system_managed {
+        return Err(ApiError::failed_precondition(format!(
+            "memory layer {} is system-managed (episodic) and read-only through the API",
+            layer.metadata.id
+        )));
+    }
+    Ok(layer)
+}

@@ -1,0 +1,121 @@
+//! Tool sets.
+
+use model::ids::{Ref, ToolSetId, ToolSetKind};
+use model::metadata::MetadataInput;
+use model::tools::{
+    CreateToolSetRequest, ToolSet, ToolSetState, UpdateToolSetRequest, TOOL_SET_SECTIONS,
+};
+use model::Violations;
+use store::Db;
+use web::{ApiError, Ctx, HandlerResult, Reply};
+
+pub fn list(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query()?;
+    let page = store::tools::list_sets(ctx.db, ctx.workspace()?, &q)?;
+    Ok(Reply::ok(&ctx.page(page, &q)))
+}
+
+pub fn get(ctx: &Ctx) -> HandlerResult {
+    Ok(Reply::ok(&load(ctx, ctx.db, "id")?))
+}
+
+pub fn create(ctx: &Ctx) -> HandlerResult {
+    let body: CreateToolSetRequest = ctx.json()?;
+    let mut v = Violations::new();
+    let fields = body
+        .metadata
+        .validate_create("metadata", &ctx.owner()?, &mut v);
+    body.spec.validate("spec", &mut v);
+    v.finish(())?;
+    let id: ToolSetId = ctx.new_id();
+    let set = ToolSet {
+        metadata: ctx.new_metadata(id.into_string(), fields)?,
+        spec: body.spec,
+        state: ToolSetState::Active,
+        info: None,
+    };
+    ctx.write_single(|db| Ok(store::tools::insert_set(db, &set)?))?;
+    Ok(ctx.created(&set))
+}
+
+pub fn update(ctx: &Ctx) -> HandlerResult {
+    let typed: UpdateToolSetRequest = ctx.json()?;
+    let set = ctx.write(|db| {
+        let mut set = load(ctx, db, "id")?;
+        let view = serde_json::json!({
+            "metadata": MetadataInput::settable(&set.metadata.fields()),
+            "spec": set.spec,
+        });
+        let merged: CreateToolSetRequest = ctx.merge(view, TOOL_SET_SECTIONS, typed.update_mask.as_deref())?;
+        let mut v = Violations::new();
+        let fields = merged.metadata.validate_fields("metadata", &mut v);
+        merged.spec.validate("spec", &mut v);
+        if merged.spec.adapter.kind() != set.spec.adapter.kind() {
+            v.add(
+                "spec.adapter.type",
+                format!(
+                    "a `{}` tool set cannot become `{}`: its tools are configured for it; create a new set",
+                    set.spec.adapter.kind(),
+                    merged.spec.adapter.kind()
+                ),
+            );
+        }
+        v.finish(())?;
+        set.metadata.update(fields, model::time::format_ms(ctx.now_ms));
+        set.spec = merged.spec;
+        set.info = None;
+        store::tools::update_set(db, &set)?;
+        Ok(set)
+    })?;
+    Ok(Reply::ok(&set))
+}
+
+pub fn delete(ctx: &Ctx) -> HandlerResult {
+    ctx.write(|db| {
+        let set = load(ctx, db, "id")?;
+        let users = store::variations::referrers(db, &set.metadata.id, true)?;
+        if !users.is_empty() {
+            let named: Vec<_> = users
+                .into_iter()
+                .map(|r| (r.variation_id, r.variation_name))
+                .collect();
+            return Err(ApiError::in_use(
+                &format!("tool set {} (or one of its tools)", set.metadata.id),
+                &named,
+            ));
+        }
+        store::tools::delete_set(db, &set.metadata.id)?;
+        Ok(())
+    })?;
+    Ok(Reply::no_content())
+}
+
+pub fn archive(ctx: &Ctx) -> HandlerResult {
+    set_state(ctx, ToolSetState::Archived)
+}
+
+pub fn unarchive(ctx: &Ctx) -> HandlerResult {
+    set_state(ctx, ToolSetState::Active)
+}
+
+fn set_state(ctx: &Ctx, state: ToolSetState) -> HandlerResult {
+    ctx.empty_body()?;
+    let set = ctx.write(|db| {
+        let mut set = load(ctx, db, "id")?;
+        if set.state != state {
+            set.state = state;
+            set.metadata.updated_at = model::time::format_ms(ctx.now_ms);
+            store::tools::update_set(db, &set)?;
+        }
+        set.info = None;
+        Ok(set)
+    })?;
+    Ok(Reply::ok(&set))
+}
+
+/// The tool set named by path parameter `param` (with info), or 404.
+pub fn load(ctx: &Ctx, db: &Db, param: &str) -> Result<ToolSet, ApiError> {
+    let r: Ref<ToolSetKind> = ctx.reference(param)?;
+    store::tools::get_set(db, ctx.workspace()?, &r)?
+        .ok_or_else(|| ApiError::not_found(format!("tool set {} not found", ctx.param(param))))
+}

@@ -1,0 +1,100 @@
+//! Variation CRUD, and loading the agent and variation a path names.
+
+use model::agent::Agent;
+use model::ids::{AgentKind, Ref, VariationId, VariationKind};
+use model::variation::{
+    CreateVariationRequest, UpdateVariationRequest, Variation, VARIATION_SECTIONS,
+};
+use model::Violations;
+use store::variations::VariationRecord;
+use store::Db;
+use web::{ApiError, Ctx, HandlerResult, Reply};
+
+pub fn list(ctx: &Ctx) -> HandlerResult {
+    let agent = agent(ctx, ctx.db)?;
+    let q = ctx.list_query()?;
+    let page = store::variations::list(ctx.db, &agent.metadata.id, &q)?;
+    let page = page.try_map(|r| Ok::<_, ApiError>(r.variation))?;
+    Ok(Reply::ok(&ctx.page(page, &q)))
+}
+
+pub fn get(ctx: &Ctx) -> HandlerResult {
+    let agent = agent(ctx, ctx.db)?;
+    Ok(Reply::ok(&variation(ctx, ctx.db, &agent, "id")?.variation))
+}
+
+pub fn create(ctx: &Ctx) -> HandlerResult {
+    let body: CreateVariationRequest = ctx.json()?;
+    let mut v = Violations::new();
+    let fields = body
+        .metadata
+        .validate_create("metadata", &ctx.owner()?, &mut v);
+    body.spec.validate("spec", &mut v);
+    v.finish(())?;
+    let id: VariationId = ctx.new_id();
+    let variation = Variation {
+        metadata: ctx.new_metadata(id.into_string(), fields)?,
+        spec: body.spec,
+        info: None,
+    };
+    ctx.write(|db| {
+        let agent = agent(ctx, db)?;
+        store::variations::insert(db, &variation, &agent.metadata.id)?;
+        Ok(())
+    })?;
+    Ok(ctx.created(&variation))
+}
+
+pub fn update(ctx: &Ctx) -> HandlerResult {
+    let typed: UpdateVariationRequest = ctx.json()?;
+    let variation = ctx.write(|db| {
+        let agent = agent(ctx, db)?;
+        let mut current = variation(ctx, db, &agent, "id")?.variation;
+        let merged: CreateVariationRequest = ctx.merge(
+            current.input_view(),
+            VARIATION_SECTIONS,
+            typed.update_mask.as_deref(),
+        )?;
+        let mut v = Violations::new();
+        let fields = merged.metadata.validate_fields("metadata", &mut v);
+        merged.spec.validate("spec", &mut v);
+        v.finish(())?;
+        current
+            .metadata
+            .update(fields, model::time::format_ms(ctx.now_ms));
+        current.spec = merged.spec;
+        current.info = None;
+        store::variations::update(db, &current)?;
+        Ok(current)
+    })?;
+    Ok(Reply::ok(&variation))
+}
+
+pub fn delete(ctx: &Ctx) -> HandlerResult {
+    ctx.write(|db| {
+        let agent = agent(ctx, db)?;
+        let record = variation(ctx, db, &agent, "id")?;
+        store::variations::delete(db, &record.variation.metadata.id)?;
+        Ok(())
+    })?;
+    Ok(Reply::no_content())
+}
+
+/// The agent of the path (`agentId`), or 404.
+pub fn agent(ctx: &Ctx, db: &Db) -> Result<Agent, ApiError> {
+    let r: Ref<AgentKind> = ctx.reference("agentId")?;
+    store::agents::get(db, ctx.workspace()?, &r)?
+        .ok_or_else(|| ApiError::not_found(format!("agent {} not found", ctx.param("agentId"))))
+}
+
+/// The agent's variation named by path parameter `param`, with info, or 404.
+pub fn variation(
+    ctx: &Ctx,
+    db: &Db,
+    agent: &Agent,
+    param: &str,
+) -> Result<VariationRecord, ApiError> {
+    let r: Ref<VariationKind> = ctx.reference(param)?;
+    store::variations::get(db, ctx.workspace()?, &agent.metadata.id, &r)?
+        .ok_or_else(|| ApiError::not_found(format!("variation {} not found", ctx.param(param))))
+}
