@@ -6,6 +6,7 @@ use api::agents as ops;
 use web::{App, Route};
 
 pub static APP: App = App {
+    background: None,
     routes: &[
         Route {
             op: &ops::LIST_AGENTS,

@@ -13,6 +13,7 @@ use api::identity as ops;
 use web::{App, Ctx, HandlerResult, Reply, Route};
 
 pub static APP: App = App {
+    background: None,
     routes: &[
         Route {
             op: &ops::OPENAPI,

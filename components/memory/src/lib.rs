@@ -7,6 +7,7 @@ use api::memory as ops;
 use web::{App, Route};
 
 pub static APP: App = App {
+    background: None,
     routes: &[
         Route {
             op: &ops::LIST_LAYERS,

@@ -10,6 +10,7 @@ use api::tools as ops;
 use web::{App, Route};
 
 pub static APP: App = App {
+    background: None,
     routes: &[
         Route {
             op: &ops::LIST_TOOL_SETS,

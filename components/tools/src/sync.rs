@@ -18,6 +18,7 @@ use web::{ApiError, Ctx, HandlerResult, Reply};
 const LIMITS: Limits = Limits {
     timeout_ms: 30_000,
     max_response_bytes: 4 << 20,
+    truncate: false,
 };
 
 pub fn sync(ctx: &Ctx) -> HandlerResult {

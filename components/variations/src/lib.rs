@@ -9,6 +9,7 @@ use api::variations as ops;
 use web::{App, Route};
 
 pub static APP: App = App {
+    background: None,
     routes: &[
         Route {
             op: &ops::LIST_VARIATIONS,

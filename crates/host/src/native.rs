@@ -110,6 +110,11 @@ impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.ms.get()
     }
+
+    /// Tests never wait: time jumps.
+    fn sleep_ms(&self, ms: u64) {
+        self.advance(ms as i64);
+    }
 }
 
 /// Deterministic randomness (splitmix64), good enough for ids in tests.
@@ -202,11 +207,21 @@ impl HttpClient for ScriptedHttp {
     fn send(
         &self,
         req: http::Request<Vec<u8>>,
-        _limits: Limits,
+        limits: Limits,
     ) -> Result<http::Response<Vec<u8>>, HttpError> {
         let next = self.script.borrow_mut().pop_front();
         let result = match &next {
-            Some(f) => f(&req),
+            Some(f) => f(&req).and_then(|mut resp| {
+                // the same cut the Spin host makes
+                if resp.body().len() > limits.max_response_bytes {
+                    if !limits.truncate {
+                        return Err(HttpError::TooLarge);
+                    }
+                    resp.body_mut().truncate(limits.max_response_bytes);
+                    resp.extensions_mut().insert(ports::Truncated);
+                }
+                Ok(resp)
+            }),
             None => Err(HttpError::Connect(format!(
                 "no scripted response for {} {}",
                 req.method(),

@@ -283,6 +283,15 @@ mod outbound {
                 .append(&name.as_str().to_owned(), &value.as_bytes().to_vec())
                 .map_err(|e| HttpError::Protocol(format!("header {name}: {e:?}")))?;
         }
+        // A known length instead of chunked encoding, which simple servers mishandle.
+        if !body.is_empty() && !parts.headers.contains_key(http::header::CONTENT_LENGTH) {
+            headers
+                .append(
+                    &"content-length".to_owned(),
+                    &body.len().to_string().into_bytes(),
+                )
+                .map_err(|e| HttpError::Protocol(format!("content-length: {e:?}")))?;
+        }
         let out = OutgoingRequest::new(headers);
         let method = match parts.method.as_str() {
             "GET" => Method::Get,
@@ -345,6 +354,7 @@ mod outbound {
             .consume()
             .map_err(|_| HttpError::Protocol("response body unavailable".into()))?;
         let mut bytes = Vec::new();
+        let mut truncated = false;
         {
             let stream = incoming
                 .stream()
@@ -354,13 +364,21 @@ mod outbound {
                     Ok(chunk) => {
                         bytes.extend_from_slice(&chunk);
                         if bytes.len() > limits.max_response_bytes {
-                            return Err(HttpError::TooLarge);
+                            if !limits.truncate {
+                                return Err(HttpError::TooLarge);
+                            }
+                            bytes.truncate(limits.max_response_bytes);
+                            truncated = true;
+                            break;
                         }
                     }
                     Err(wasi::io::streams::StreamError::Closed) => break,
                     Err(e) => return Err(HttpError::Protocol(format!("reading the body: {e:?}"))),
                 }
             }
+        }
+        if truncated {
+            builder = builder.extension(ports::Truncated);
         }
         builder
             .body(bytes)

@@ -92,6 +92,11 @@ pub trait Kv {
 pub trait Clock {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
+
+    /// Waits (between retries of an outbound call).
+    fn sleep_ms(&self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// Cryptographically secure randomness.
@@ -147,7 +152,14 @@ impl std::error::Error for HttpError {}
 pub struct Limits {
     pub timeout_ms: u64,
     pub max_response_bytes: usize,
+    /// Past `max_response_bytes`: keep the first bytes and mark the response with
+    /// [`Truncated`] (true), or fail with [`HttpError::TooLarge`] (false).
+    pub truncate: bool,
 }
+
+/// Response extension: the body was cut at the limit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Truncated;
 
 /// Outbound HTTP (tool servers, MCP servers, model providers, webhooks).
 pub trait HttpClient {

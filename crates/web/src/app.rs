@@ -13,6 +13,7 @@ use model::enums::ApiKeyState;
 use model::ids::{AuditLogId, Id, WorkspaceId};
 use model::scope::ScopeSet;
 use ports::{Env, HttpService};
+use std::cell::RefCell;
 use store::audit::Entry;
 use store::identity::Reach;
 use store::{schema, Db, StoreError};
@@ -25,8 +26,13 @@ pub struct Route {
     pub handler: Handler,
 }
 
+/// Work a component does after the response is sent, for the keys its handlers
+/// deferred with [`Ctx::defer`] (the objectives component runs the engine there).
+pub type Background = fn(Env<'_>, &[String]);
+
 /// A component's routes, served with the shared pipeline.
 pub struct App {
+    pub background: Option<Background>,
     pub routes: &'static [Route],
 }
 
@@ -44,6 +50,7 @@ pub struct Audit {
     status: u16,
     started_ms: i64,
     latency_ms: i64,
+    deferred: Vec<String>,
 }
 
 impl HttpService for App {
@@ -69,6 +76,7 @@ impl HttpService for App {
             status: 0,
             started_ms,
             latency_ms: 0,
+            deferred: Vec::new(),
         };
         let db = Db::new(env.sql);
         let result = self.dispatch(env, &db, &req, &request_id, &mut audit);
@@ -110,6 +118,9 @@ impl HttpService for App {
                 "audit row for request {} not written: {e}",
                 entry.request_id
             );
+        }
+        if let (Some(background), false) = (self.background, audit.deferred.is_empty()) {
+            background(env, &audit.deferred);
         }
     }
 
@@ -207,6 +218,7 @@ impl App {
             }
         }
         let dry_run = op.dry_run && query.bool("dryRun")?;
+        let deferred = RefCell::new(Vec::new());
         let ctx = Ctx {
             env,
             db,
@@ -220,8 +232,13 @@ impl App {
             headers: req.headers(),
             body: req.body(),
             dry_run,
+            deferred: &deferred,
         };
-        (m.route.handler)(&ctx)
+        let result = (m.route.handler)(&ctx);
+        if result.is_ok() {
+            audit.deferred = deferred.into_inner();
+        }
+        result
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Ctx<'a> {
     pub headers: &'a http::HeaderMap,
     pub body: &'a [u8],
     pub dry_run: bool,
+    /// Keys handed to the app's background work after the response (see [`Ctx::defer`]).
+    pub deferred: &'a std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -84,6 +86,12 @@ impl<'a> Ctx<'a> {
 
     pub fn workspace(&self) -> Result<&'a str, ApiError> {
         self.workspace_id.ok_or_else(ApiError::internal)
+    }
+
+    /// Asks for background work on `key` once the response is sent (if the handler
+    /// succeeds): the objectives component kicks the engine for that objective.
+    pub fn defer(&self, key: impl Into<String>) {
+        self.deferred.borrow_mut().push(key.into());
     }
 
     /// A fresh id of kind `K`.
@@ -124,6 +132,11 @@ impl<'a> Ctx<'a> {
 
     pub fn list_query(&self) -> Result<ListQuery, ApiError> {
         self.query.list()
+    }
+
+    /// A list query whose default order is oldest first.
+    pub fn list_query_ascending(&self) -> Result<ListQuery, ApiError> {
+        self.query.list_ordered(true)
     }
 
     /// Wraps a store page in the wire shape, with an opaque cursor.
@@ -222,11 +235,24 @@ impl<'a> Ctx<'a> {
 
 /// Parses an already-parsed JSON value into `T`, naming the field at fault.
 pub(crate) fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        ApiError::invalid(field, e.into_inner().to_string())
-    })
+    serde_path_to_error::deserialize(value).map_err(shape_error)
+}
+
+/// Names the field at fault; a missing field is named itself, not its parent.
+fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let message = e.into_inner().to_string();
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned);
+    let field = match (path.as_str(), missing) {
+        (".", Some(name)) => name,
+        (".", None) => "body".to_owned(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        (parent, None) => parent.to_owned(),
+    };
+    ApiError::invalid(field, message)
 }
 
 /// Parses JSON into `T`: syntax first (so `[1,2` is "malformed", not a type error),
@@ -234,9 +260,5 @@ pub(crate) fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Resul
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid("body", format!("malformed JSON: {e}")))?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        ApiError::invalid(field, e.into_inner().to_string())
-    })
+    serde_path_to_error::deserialize(value).map_err(shape_error)
 }

@@ -68,6 +68,12 @@ impl Query {
 
     /// The standard list parameters (SPEC §1 "list").
     pub fn list(&self) -> Result<ListQuery, ApiError> {
+        self.list_ordered(false)
+    }
+
+    /// Like [`Query::list`], for lists that read oldest first unless told otherwise
+    /// (an objective's events, tool calls, tasks).
+    pub fn list_ordered(&self, default_ascending: bool) -> Result<ListQuery, ApiError> {
         let limit = match self.get("limit") {
             None | Some("") => DEFAULT_LIMIT,
             Some(v) => match v.parse::<i64>() {
@@ -82,7 +88,7 @@ impl Query {
             },
         };
         let ascending = match self.get("sortOrder") {
-            None | Some("") => false,
+            None | Some("") => default_ascending,
             Some(v) if v.eq_ignore_ascii_case("desc") => false,
             Some(v) if v.eq_ignore_ascii_case("asc") => true,
             Some(v) => {
