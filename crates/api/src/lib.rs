@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod identity;
 pub mod memory;
+pub mod objectives;
 pub mod openapi;
 mod params;
 pub mod tools;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<&'static Operation> {
         variations::ALL,
         tools::ALL,
         memory::ALL,
+        objectives::ALL,
     ]
     .into_iter()
     .flatten()

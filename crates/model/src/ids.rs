@@ -39,6 +39,11 @@ kinds! {
     SecretKind => "secret", "workspace secret";
     MemoryLayerKind => "memlyr", "memory layer";
     MemoryEntryKind => "mement", "memory entry";
+    ObjectiveKind => "obj", "objective";
+    EventKind => "objevt", "objective event";
+    ContextWindowKind => "ctxwin", "context window";
+    ToolCallKind => "toolcall", "tool call";
+    TaskKind => "task", "task";
 }
 
 pub type AccountId = Id<AccountKind>;
@@ -55,6 +60,11 @@ pub type ToolId = Id<ToolKind>;
 pub type SecretId = Id<SecretKind>;
 pub type MemoryLayerId = Id<MemoryLayerKind>;
 pub type MemoryEntryId = Id<MemoryEntryKind>;
+pub type ObjectiveId = Id<ObjectiveKind>;
+pub type EventId = Id<EventKind>;
+pub type ContextWindowId = Id<ContextWindowKind>;
+pub type ToolCallId = Id<ToolCallKind>;
+pub type TaskId = Id<TaskKind>;
 
 /// A well-formed id of kind `K`: `<prefix>_<26-char ULID>`, ULID in canonical upper case.
 pub struct Id<K> {
@@ -99,6 +109,24 @@ impl<K: Kind> Id<K> {
         Self {
             raw: format!("{}_{}", K::PREFIX, ulid),
             kind: PhantomData,
+        }
+    }
+
+    /// A new id that sorts strictly after `last` (records of one objective are listed
+    /// by id, so two made in the same millisecond must still come out in order).
+    pub fn generate_after(last: Option<&str>, now_ms: i64, random: u128) -> Self {
+        let previous = last
+            .and_then(|l| l.strip_prefix(K::PREFIX)?.strip_prefix('_'))
+            .and_then(|u| ulid::Ulid::from_string(u).ok());
+        match previous {
+            Some(p) if p.timestamp_ms() as i64 >= now_ms => {
+                let next = p.increment().unwrap_or(p);
+                Self {
+                    raw: format!("{}_{}", K::PREFIX, next),
+                    kind: PhantomData,
+                }
+            }
+            _ => Self::generate(now_ms, random),
         }
     }
 

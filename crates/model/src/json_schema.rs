@@ -21,6 +21,29 @@ pub fn check_object_schema(schema: &Value) -> Result<(), String> {
     }
 }
 
+/// Every way `instance` breaks `schema`, as (field path under `at`, message) pairs.
+pub fn violations(schema: &Value, instance: &Value, at: &str) -> Vec<(String, String)> {
+    let validator = match jsonschema::draft202012::new(schema) {
+        Ok(v) => v,
+        Err(e) => return vec![(at.to_owned(), format!("the schema cannot be used: {e}"))],
+    };
+    validator
+        .iter_errors(instance)
+        .map(|e| {
+            let pointer = e.instance_path().to_string();
+            let field =
+                pointer
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .fold(at.to_owned(), |acc, seg| match seg.parse::<usize>() {
+                        Ok(i) => format!("{acc}[{i}]"),
+                        Err(_) => format!("{acc}.{seg}"),
+                    });
+            (field, e.to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,7 +257,7 @@ pub fn check_label_key(key: &str) -> Result<(), String> {
     }
 }
 
-fn check_labels(labels: &Labels, at: &str, v: &mut Violations) {
+pub fn check_labels(labels: &Labels, at: &str, v: &mut Violations) {
     if labels.len() > MAX_LABELS {
         v.add(
             at,

@@ -13,6 +13,44 @@ pub fn check_liquid(source: &str) -> Result<(), String> {
         .map_err(|e| describe(&e.to_string()))
 }
 
+/// Renders `source` with `data`: an object's keys are variables (`{{ customer }}`),
+/// and the whole value is also `data` (`{{ data.customer }}`).
+pub fn render_liquid(source: &str, data: Option<&serde_json::Value>) -> Result<String, String> {
+    let parser = liquid::ParserBuilder::with_stdlib()
+        .build()
+        .map_err(|e| format!("template engine unavailable: {e}"))?;
+    let template = parser.parse(source).map_err(|e| describe(&e.to_string()))?;
+    let mut globals = serde_json::Map::new();
+    if let Some(serde_json::Value::Object(m)) = data {
+        globals.extend(m.clone());
+    }
+    globals.insert(
+        "data".into(),
+        data.cloned().unwrap_or(serde_json::Value::Null),
+    );
+    let object = liquid::model::to_object(&globals)
+        .map_err(|e| format!("data cannot be used in a template: {e}"))?;
+    template.render(&object).map_err(|e| {
+        let report = e.to_string();
+        let first = report
+            .lines()
+            .next()
+            .unwrap_or("render error")
+            .trim()
+            .to_owned();
+        let detail = report
+            .lines()
+            .filter_map(|l| {
+                l.trim()
+                    .strip_prefix("requested variable=")
+                    .map(|v| format!(" (`{v}`)"))
+            })
+            .next()
+            .unwrap_or_default();
+        format!("{first}{detail}")
+    })
+}
+
 /// Turns liquid's multi-line report (`--> 1:4`, a caret, `= expected …`) into one line.
 fn describe(report: &str) -> String {
     let position = report

@@ -10,6 +10,7 @@ mod db;
 pub mod identity;
 pub mod list;
 pub mod memory;
+pub mod objectives;
 mod resource;
 pub mod schema;
 pub mod tools;

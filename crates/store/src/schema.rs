@@ -9,6 +9,7 @@ use ports::Value;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_configuration.sql"),
+    include_str!("../migrations/0003_objectives.sql"),
 ];
 
 /// The schema version this build writes and expects.

@@ -409,3 +409,18 @@ pub fn remove_layer(db: &Db, variation_id: &str, id: &str) -> Result<bool, Store
     )?;
     Ok(!rows.rows.is_empty())
 }
+
+/// Every variation of an agent with its selection weight, oldest first.
+pub fn weights(db: &Db, agent_id: &str) -> Result<Vec<(String, f64)>, StoreError> {
+    let rows = db.exec(
+        "SELECT id, weight FROM variations WHERE agent_id = ?1 ORDER BY id",
+        &[agent_id.into()],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            let r = Row(row);
+            Ok((r.text(0)?, real(&r, 1)?))
+        })
+        .collect()
+}
