@@ -1,5 +1,14 @@
-//! Execution over the ports: what talks to the outside world on the API's behalf.
+//! Execution: the objective loop (create, durable steps, steering), model providers,
+//! tool execution (HTTP, MCP, built-ins), the MCP client, outbound request policy and
+//! secret templating — all over the ports, so it runs the same under Spin and natively.
 
+pub mod builtins;
+pub mod create;
+pub mod execute;
+pub mod llm;
 pub mod mcp;
 pub mod net;
+pub mod run;
 pub mod secrets;
+pub mod settings;
+pub mod steer;

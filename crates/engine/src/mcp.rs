@@ -132,6 +132,31 @@ impl<'a> Session<'a> {
         )))
     }
 
+    /// Calls one tool; its text content joined, and whether the server flagged it an error.
+    pub fn call_tool(&mut self, name: &str, arguments: &Value) -> Result<(String, bool), McpError> {
+        let result = self.request("tools/call", json!({"name": name, "arguments": arguments}))?;
+        let text = result
+            .get("content")
+            .and_then(Value::as_array)
+            .map(|blocks| {
+                blocks
+                    .iter()
+                    .map(|b| match b.get("text").and_then(Value::as_str) {
+                        Some(t) => t.to_owned(),
+                        None => b.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .or_else(|| result.get("structuredContent").map(Value::to_string))
+            .unwrap_or_default();
+        let is_error = result
+            .get("isError")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        Ok((text, is_error))
+    }
+
     fn post(&self, step: &str, message: &Value) -> Result<http::Response<Vec<u8>>, McpError> {
         let mut req = http::Request::builder()
             .method("POST")
@@ -276,6 +301,7 @@ mod tests {
     const LIMITS: Limits = Limits {
         timeout_ms: 1000,
         max_response_bytes: 1 << 20,
+        truncate: false,
     };
 
     fn sse(

@@ -1,0 +1,434 @@
+//! Starting an objective (SPEC §4.1 step 1): pick the variation, check `data` against
+//! the agent's input schema, render the prompt, freeze the tools, and write the
+//! objective with its first window and USER_MESSAGE event.
+
+use crate::builtins;
+use model::enums::{AgentStatus, VariationSelectionMode};
+use model::ids::{
+    AgentKind, ContextWindowId, EventId, MemoryLayerKind, ObjectiveId, Ref, VariationKind,
+};
+use model::memory::MemoryLayerType;
+use model::metadata::{Labels, OperationMetadata};
+use model::objective::{
+    CreateObjectiveRequest, EventData, MemoryReference, Objective, ObjectiveData, ObjectiveStatus,
+    UserMessage, MAX_MEMORY_STACK, MAX_MESSAGE_CHARS,
+};
+use model::tools::{ToolSetState, ToolState};
+use model::violations::Violations;
+use ports::Random;
+use std::collections::{BTreeMap, BTreeSet};
+use store::objectives::{EventRecord, NewObjective, SnapshotTool};
+use store::{Db, StoreError};
+
+/// Who creates the objective.
+pub struct Creator<'a> {
+    pub account_id: &'a str,
+    pub workspace_id: &'a str,
+    pub profile_id: Option<&'a str>,
+    /// Holds `agents:write`, which may start draft agents through an explicit variation.
+    pub may_use_drafts: bool,
+}
+
+/// Why an objective cannot be created.
+#[derive(Debug)]
+pub enum CreateError {
+    Invalid(Violations),
+    /// A referenced resource does not exist: (field, message).
+    NotFound(String, String),
+    Precondition(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for CreateError {
+    fn from(e: StoreError) -> Self {
+        CreateError::Store(e)
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> CreateError {
+    CreateError::Invalid(Violations::one(field, message))
+}
+
+/// Where a new objective comes from (schedules and parents set theirs).
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub parent_objective_id: Option<String>,
+    pub source_schedule_id: Option<String>,
+}
+
+/// Validates and writes the objective (inside the caller's transaction); returns its id.
+pub fn create(
+    db: &Db,
+    random: &dyn Random,
+    now_ms: i64,
+    who: &Creator,
+    req: CreateObjectiveRequest,
+    origin: Origin,
+) -> Result<String, CreateError> {
+    let mut v = Violations::new();
+    let message = req.initial_message.trim();
+    if message.is_empty() {
+        v.add("initialMessage", "is required and may not be blank");
+    } else if req.initial_message.chars().count() > MAX_MESSAGE_CHARS {
+        v.add(
+            "initialMessage",
+            format!("must be at most {MAX_MESSAGE_CHARS} characters"),
+        );
+    }
+    let (external_id, labels) = check_metadata(&req, &mut v);
+    let secrets = check_secrets(&req, &mut v);
+    let agent_ref = Ref::<AgentKind>::parse(&req.agent_id).map_err(|e| invalid("agentId", e));
+    let variation_ref = req
+        .variation_id
+        .as_deref()
+        .map(Ref::<VariationKind>::parse)
+        .transpose()
+        .map_err(|e| invalid("variationId", e));
+    if !v.is_empty() {
+        return Err(CreateError::Invalid(v));
+    }
+    let agent = store::agents::get(db, who.workspace_id, &agent_ref?)?.ok_or_else(|| {
+        CreateError::NotFound(
+            "agentId".into(),
+            format!("agent `{}` does not exist in this workspace", req.agent_id),
+        )
+    })?;
+    let agent_id = agent.metadata.id.clone();
+
+    let explicit = variation_ref?;
+    match (agent.spec.status, &explicit) {
+        (AgentStatus::Published, _) => {}
+        (AgentStatus::Archived, _) => {
+            return Err(CreateError::Precondition(format!(
+                "agent `{agent_id}` is archived and accepts no new objectives"
+            )))
+        }
+        (_, Some(_)) if who.may_use_drafts => {}
+        (status, Some(_)) => {
+            return Err(CreateError::Precondition(format!(
+                "agent `{agent_id}` is {}; starting a draft through an explicit variationId needs the agents:write scope",
+                status.as_str()
+            )))
+        }
+        (status, None) => {
+            return Err(CreateError::Precondition(format!(
+                "agent `{agent_id}` is {}: publish it (spec.status AGENT_STATUS_PUBLISHED) or name a variationId to test a draft",
+                status.as_str()
+            )))
+        }
+    }
+    let variation_ref = match explicit {
+        Some(r) => r,
+        None => Ref::Id(
+            model::ids::VariationId::parse(&pick_variation(
+                db,
+                &agent_id,
+                agent.spec.variation_selection_mode,
+                random,
+            )?)
+            .map_err(|e| CreateError::Store(StoreError::Backend(e)))?,
+        ),
+    };
+    let record = store::variations::get(db, who.workspace_id, &agent_id, &variation_ref)?
+        .ok_or_else(|| {
+            CreateError::NotFound(
+                "variationId".into(),
+                format!(
+                    "agent `{agent_id}` has no variation `{}`",
+                    req.variation_id.clone().unwrap_or_default()
+                ),
+            )
+        })?;
+    let mut variation = record.variation;
+
+    if let Some(schema) = &agent.spec.input_data_schema {
+        let instance = req.data.clone().unwrap_or_else(|| serde_json::json!({}));
+        let found = model::json_schema::violations(
+            &serde_json::Value::Object(schema.clone()),
+            &instance,
+            "data",
+        );
+        if !found.is_empty() {
+            let mut v = Violations::new();
+            for (field, message) in found {
+                v.add(field, message);
+            }
+            return Err(CreateError::Invalid(v));
+        }
+    }
+    let prompt = variation.spec.prompt.clone().unwrap_or_default();
+    let system_prompt =
+        model::template::render_liquid(&prompt, req.data.as_ref()).map_err(|e| {
+            invalid(
+                "data",
+                format!(
+                    "variation `{}`'s prompt cannot be rendered with this data: {e}",
+                    variation.metadata.id
+                ),
+            )
+        })?;
+
+    let info = variation.info.take();
+    let tools = snapshot_tools(db, who.workspace_id, info.as_ref())?;
+    let memory_stack = effective_memory_stack(
+        db,
+        who.workspace_id,
+        info.as_ref(),
+        req.memory_stack.as_deref(),
+    )?;
+
+    let id = ObjectiveId::generate(now_ms, random.next_u128()).into_string();
+    let window_id = ContextWindowId::generate(now_ms, random.next_u128()).into_string();
+    let mut agent_snapshot = agent;
+    agent_snapshot.info = None;
+    let objective = Objective {
+        metadata: OperationMetadata {
+            id: id.clone(),
+            account_id: who.account_id.to_owned(),
+            workspace_id: who.workspace_id.to_owned(),
+            profile_id: who.profile_id.map(str::to_owned),
+            created_at: model::time::format_ms(now_ms),
+            external_id,
+            labels,
+        },
+        data: ObjectiveData {
+            output_definition: agent_snapshot.spec.output_definition.clone(),
+            agent: agent_snapshot,
+            agent_variation: variation.clone(),
+            data: req.data,
+            initial_message: req.initial_message.clone(),
+            system_prompt,
+            memory_stack: req.memory_stack.unwrap_or_default(),
+            episodic_key: req.episodic_key,
+            output: None,
+            parent_objective_id: origin.parent_objective_id,
+            source_schedule_id: origin.source_schedule_id,
+        },
+        status: ObjectiveStatus::Pending,
+        status_message: None,
+        info: None,
+        context_windows: None,
+    };
+    let first_event = EventRecord {
+        id: EventId::generate(now_ms, random.next_u128()).into_string(),
+        objective_id: id.clone(),
+        account_id: who.account_id.to_owned(),
+        workspace_id: who.workspace_id.to_owned(),
+        profile_id: who.profile_id.map(str::to_owned),
+        window_id: window_id.clone(),
+        data: EventData::UserMessage {
+            user_message: UserMessage {
+                content: req.initial_message,
+            },
+        },
+        created_at_ms: now_ms,
+    };
+    store::objectives::insert(
+        db,
+        &NewObjective {
+            objective: &objective,
+            agent_id: &agent_id,
+            variation_id: &variation.metadata.id,
+            secrets: &secrets,
+            memory_stack: &memory_stack,
+            window_id: &window_id,
+            tools: &tools,
+            first_event: &first_event,
+        },
+    )?;
+    Ok(id)
+}
+
+fn check_metadata(req: &CreateObjectiveRequest, v: &mut Violations) -> (Option<String>, Labels) {
+    let Some(m) = &req.metadata else {
+        return (None, Labels::default());
+    };
+    if let Some(ext) = &m.external_id {
+        if let Err(e) = model::metadata::check_external_id(ext) {
+            v.add("metadata.externalId", e);
+        }
+    }
+    let labels = m.labels.clone().unwrap_or_default();
+    model::metadata::check_labels(&labels, "metadata.labels", v);
+    (m.external_id.clone(), labels)
+}
+
+fn check_secrets(req: &CreateObjectiveRequest, v: &mut Violations) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (i, s) in req.secrets.iter().flatten().enumerate() {
+        if let Err(e) = model::tools::check_secret_name(&s.name) {
+            v.add(format!("secrets[{i}].name"), e);
+        }
+        if let Err(e) = model::tools::check_secret_value(&s.value) {
+            v.add(format!("secrets[{i}].value"), e);
+        }
+        if out.insert(s.name.clone(), s.value.clone()).is_some() {
+            v.add(format!("secrets[{i}].name"), "is given twice");
+        }
+    }
+    out
+}
+
+/// RANDOM: uniform over every variation. WEIGHTED: P(v) = weight / Σ weights, so a
+/// weight of 0 is never picked.
+fn pick_variation(
+    db: &Db,
+    agent_id: &str,
+    mode: VariationSelectionMode,
+    random: &dyn Random,
+) -> Result<String, CreateError> {
+    let all = store::variations::weights(db, agent_id)?;
+    if all.is_empty() {
+        return Err(CreateError::Precondition(format!(
+            "agent `{agent_id}` has no variations: create one before starting objectives"
+        )));
+    }
+    // 53 random bits → a uniform float in [0, 1)
+    let unit = (random.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    if mode != VariationSelectionMode::Weighted {
+        let i = ((unit * all.len() as f64) as usize).min(all.len() - 1);
+        return Ok(all[i].0.clone());
+    }
+    let total: f64 = all.iter().map(|(_, w)| w.max(0.0)).sum();
+    if total <= 0.0 {
+        return Err(CreateError::Precondition(format!(
+            "agent `{agent_id}` selects variations by weight and every weight is 0: give one a weight above 0 or pass variationId"
+        )));
+    }
+    let mut target = unit * total;
+    let mut last = None;
+    for (id, w) in &all {
+        if *w <= 0.0 {
+            continue;
+        }
+        last = Some(id);
+        if target < *w {
+            return Ok(id.clone());
+        }
+        target -= w;
+    }
+    // rounding at the very top of the range
+    Ok(last.cloned().unwrap_or_default())
+}
+
+/// The tools of the variation's assignments (single tools, and every available tool of
+/// assigned active tool sets), each under a function name unique in this objective.
+fn snapshot_tools(
+    db: &Db,
+    workspace_id: &str,
+    info: Option<&model::variation::VariationInfo>,
+) -> Result<Vec<SnapshotTool>, CreateError> {
+    let Some(info) = info else {
+        return Ok(Vec::new());
+    };
+    let mut tools = Vec::new();
+    for a in &info.assignments {
+        if let Some(t) = &a.tool {
+            let Ok(id) = model::ids::ToolId::parse(&t.id) else {
+                continue;
+            };
+            let Some(tool) = store::tools::get_tool(db, workspace_id, None, &Ref::Id(id))? else {
+                continue;
+            };
+            let Some(set_id) = tool.info.as_ref().map(|i| i.tool_set.id.clone()) else {
+                continue;
+            };
+            let Ok(set_id) = model::ids::ToolSetId::parse(&set_id) else {
+                continue;
+            };
+            if let Some(set) = store::tools::get_set(db, workspace_id, &Ref::Id(set_id))? {
+                tools.push((tool, set));
+            }
+        } else if let Some(s) = &a.tool_set {
+            let Ok(id) = model::ids::ToolSetId::parse(&s.id) else {
+                continue;
+            };
+            let Some(set) = store::tools::get_set(db, workspace_id, &Ref::Id(id))? else {
+                continue;
+            };
+            for tool in store::tools::tools_of_set(db, &set.metadata.id)? {
+                tools.push((tool, set.clone()));
+            }
+        }
+    }
+    let mut taken: BTreeSet<String> = builtins::NAMES.iter().map(|n| n.to_string()).collect();
+    let mut seen_ids = BTreeSet::new();
+    let mut out = Vec::new();
+    for (mut tool, set) in tools {
+        if set.state != ToolSetState::Active
+            || tool.state != ToolState::Available
+            || !seen_ids.insert(tool.metadata.id.clone())
+        {
+            continue;
+        }
+        let base = tool.spec.llm_tool_name.clone();
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            let suffix = format!("_{n}");
+            name = format!("{}{suffix}", &base[..base.len().min(64 - suffix.len())]);
+            n += 1;
+        }
+        taken.insert(name.clone());
+        tool.info = None;
+        out.push(SnapshotTool {
+            tool,
+            llm_name: name,
+            adapter: set.spec.adapter,
+        });
+    }
+    Ok(out)
+}
+
+/// Variation layers by position, then `memoryStack` in push order (last = top).
+fn effective_memory_stack(
+    db: &Db,
+    workspace_id: &str,
+    info: Option<&model::variation::VariationInfo>,
+    pushed: Option<&[MemoryReference]>,
+) -> Result<Vec<MemoryReference>, CreateError> {
+    let mut stack: Vec<MemoryReference> = info
+        .map(|i| {
+            let mut layers = i.memory_layer_assignments.clone();
+            layers.sort_by_key(|l| l.position);
+            layers
+                .into_iter()
+                .map(|l| MemoryReference {
+                    memory_layer_id: l.memory_layer.id,
+                    memory_entry_id: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (i, r) in pushed.unwrap_or_default().iter().enumerate() {
+        let field = format!("memoryStack[{i}].memoryLayerId");
+        let layer_ref =
+            Ref::<MemoryLayerKind>::parse(&r.memory_layer_id).map_err(|e| invalid(&field, e))?;
+        let layer = store::memory::get_layer(db, workspace_id, &layer_ref)?.ok_or_else(|| {
+            CreateError::NotFound(
+                field.clone(),
+                format!("memory layer `{}` does not exist", r.memory_layer_id),
+            )
+        })?;
+        if layer.spec.kind == MemoryLayerType::Episodic {
+            return Err(invalid(
+                &field,
+                "episodic layers are managed by the system and cannot be pushed; use episodicKey",
+            ));
+        }
+        stack.push(MemoryReference {
+            memory_layer_id: layer.metadata.id,
+            memory_entry_id: r.memory_entry_id.clone(),
+        });
+    }
+    if stack.len() > MAX_MEMORY_STACK {
+        return Err(invalid(
+            "memoryStack",
+            format!(
+                "the variation's layers plus memoryStack make {} layers; at most {MAX_MEMORY_STACK} are allowed",
+                stack.len()
+            ),
+        ));
+    }
+    Ok(stack)
+}
