@@ -1,0 +1,296 @@
+//! Objective handlers: thin translations between HTTP and `engine`/`store`.
+
+use engine::create::{CreateError, Creator, Origin};
+use engine::steer::{Actor, SteerError};
+use model::ids::{EventId, ObjectiveKind, Ref, TaskId, ToolCallId};
+use model::objective::{
+    CancelRequest, ContinueRequest, CreateObjectiveRequest, DenyRequest, Objective,
+    ObjectiveStatus, SetContentRequest, ToolCallStatus,
+};
+use model::scope::{Resource, Scope};
+use serde::de::DeserializeOwned;
+use store::objectives::{self as objectives, ObjectiveFilters};
+use store::Db;
+use web::{ApiError, Ctx, HandlerResult, Reply};
+
+fn create_error(e: CreateError) -> ApiError {
+    match e {
+        CreateError::Invalid(v) => v.into(),
+        CreateError::NotFound(field, message) => {
+            let mut err = ApiError::not_found(message.clone());
+            err.details = vec![model::FieldViolation { field, message }];
+            err
+        }
+        CreateError::Precondition(m) => ApiError::failed_precondition(m),
+        CreateError::Store(e) => e.into(),
+    }
+}
+
+fn steer_error(e: SteerError) -> ApiError {
+    match e {
+        SteerError::NotFound(m) => ApiError::not_found(m),
+        SteerError::Precondition(m) => ApiError::failed_precondition(m),
+        SteerError::Invalid(field, m) => ApiError::invalid(field, m),
+        SteerError::Store(e) => e.into(),
+    }
+}
+
+/// A body that may be empty (`{}` implied).
+fn optional_json<T: DeserializeOwned + Default>(ctx: &Ctx) -> Result<T, ApiError> {
+    if ctx.body.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        ctx.json()
+    }
+}
+
+/// The objective named by path parameter `name`, resolved to its id in this workspace.
+fn objective_id(ctx: &Ctx, db: &Db, name: &str) -> Result<String, ApiError> {
+    let r: Ref<ObjectiveKind> = ctx.reference(name)?;
+    objectives::resolve(db, ctx.workspace()?, &r)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "objective `{}` does not exist in this workspace",
+            ctx.param(name)
+        ))
+    })
+}
+
+fn load(ctx: &Ctx, db: &Db, id: &str) -> Result<Objective, ApiError> {
+    let r = Ref::Id(model::ids::ObjectiveId::parse(id).map_err(|_| ApiError::internal())?);
+    objectives::get(db, ctx.workspace()?, &r)?.ok_or_else(|| {
+        ApiError::not_found(format!("objective `{id}` does not exist in this workspace"))
+    })
+}
+
+fn actor<'a>(ctx: &'a Ctx) -> Result<Actor<'a>, ApiError> {
+    let p = ctx.principal()?;
+    Ok(Actor {
+        account_id: &p.account_id,
+        workspace_id: ctx.workspace()?,
+        profile_id: &p.profile_id,
+        now_ms: ctx.now_ms,
+        random: ctx.env.random,
+    })
+}
+
+/// Hands the objective to the engine once the response is out (not for dry runs).
+fn kick(ctx: &Ctx, id: &str) {
+    if !ctx.dry_run {
+        ctx.defer(id);
+    }
+}
+
+pub fn create(ctx: &Ctx) -> HandlerResult {
+    let body: CreateObjectiveRequest = ctx.json()?;
+    let p = ctx.principal()?;
+    let who = Creator {
+        account_id: &p.account_id,
+        workspace_id: ctx.workspace()?,
+        profile_id: Some(&p.profile_id),
+        may_use_drafts: p.scopes.allows(Scope::write(Resource::Agents)),
+    };
+    let objective = ctx.write(|db| {
+        let id = engine::create::create(
+            db,
+            ctx.env.random,
+            ctx.now_ms,
+            &who,
+            body,
+            Origin::default(),
+        )
+        .map_err(create_error)?;
+        load(ctx, db, &id)
+    })?;
+    kick(ctx, &objective.metadata.id);
+    Ok(ctx.created(&objective))
+}
+
+pub fn get(ctx: &Ctx) -> HandlerResult {
+    let id = objective_id(ctx, ctx.db, "id")?;
+    Ok(Reply::ok(&load(ctx, ctx.db, &id)?))
+}
+
+pub fn list(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query()?;
+    let text = |name: &str| {
+        ctx.query
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let status = text("status")
+        .map(|s| match ObjectiveStatus::parse(&s) {
+            Some(ObjectiveStatus::Unspecified) | None => Err(ApiError::invalid(
+                "status",
+                format!("`{s}` is not an objective status (e.g. OBJECTIVE_STATUS_RUNNING)"),
+            )),
+            Some(st) => Ok(st),
+        })
+        .transpose()?;
+    let id_filter = |name: &str, check: fn(&str) -> Result<(), String>| {
+        text(name)
+            .map(|v| check(&v).map(|_| v).map_err(|e| ApiError::invalid(name, e)))
+            .transpose()
+    };
+    let filters = ObjectiveFilters {
+        agent_id: id_filter("agentId", |v| model::ids::AgentId::parse(v).map(|_| ()))?,
+        status,
+        parent_objective_id: id_filter("parentObjectiveId", |v| {
+            model::ids::ObjectiveId::parse(v).map(|_| ())
+        })?,
+        source_schedule_id: text("sourceScheduleId"),
+    };
+    let page = objectives::list(ctx.db, ctx.workspace()?, &q, &filters)?;
+    Ok(Reply::ok(&ctx.page(page, &q)))
+}
+
+pub fn events(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query_ascending()?;
+    let since = match ctx.query.get("sinceEventId").filter(|v| !v.is_empty()) {
+        Some(s) => Some(EventId::parse(s).map_err(|e| ApiError::invalid("sinceEventId", e))?),
+        None => None,
+    };
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    let page = objectives::list_events(ctx.db, &id, &q, since.as_ref().map(|s| s.as_str()))?;
+    Ok(Reply::ok(&ctx.page(page, &q)))
+}
+
+pub fn resume(ctx: &Ctx) -> HandlerResult {
+    let body: ContinueRequest = ctx.json()?;
+    let a = actor(ctx)?;
+    let event = ctx.write(|db| {
+        let id = objective_id(ctx, db, "id")?;
+        let o = load(ctx, db, &id)?;
+        let window = o
+            .info
+            .map(|i| i.current_context_window_id)
+            .unwrap_or_default();
+        engine::steer::resume(db, &a, &id, &window, body.message).map_err(steer_error)
+    })?;
+    kick(ctx, &event.objective_id);
+    Ok(Reply::ok(&event.into_wire()))
+}
+
+pub fn cancel(ctx: &Ctx) -> HandlerResult {
+    let body: CancelRequest = optional_json(ctx)?;
+    if let Some(r) = &body.reason {
+        if r.chars().count() > model::objective::MAX_MESSAGE_CHARS {
+            return Err(ApiError::invalid(
+                "reason",
+                "must be at most 100000 characters",
+            ));
+        }
+    }
+    let a = actor(ctx)?;
+    let objective = ctx.write(|db| {
+        let id = objective_id(ctx, db, "id")?;
+        let o = load(ctx, db, &id)?;
+        let window = o
+            .info
+            .map(|i| i.current_context_window_id)
+            .unwrap_or_default();
+        engine::steer::cancel(db, &a, &id, &window, body.reason).map_err(steer_error)?;
+        load(ctx, db, &id)
+    })?;
+    Ok(Reply::ok(&objective))
+}
+
+pub fn tool_calls(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query_ascending()?;
+    let status = match ctx.query.get("status").filter(|v| !v.is_empty()) {
+        Some(s) => Some(match ToolCallStatus::parse(s) {
+            Some(ToolCallStatus::Unspecified) | None => {
+                return Err(ApiError::invalid(
+                    "status",
+                    format!(
+                    "`{s}` is not a tool call status (e.g. TOOL_CALL_STATUS_WAITING_FOR_APPROVAL)"
+                ),
+                ))
+            }
+            Some(st) => st,
+        }),
+        None => None,
+    };
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    let page = objectives::list_calls(ctx.db, &id, &q, status)?;
+    Ok(Reply::ok(&ctx.page(page, &q)))
+}
+
+fn call_id(ctx: &Ctx) -> Result<ToolCallId, ApiError> {
+    ctx.id("id")
+}
+
+pub fn tool_call(ctx: &Ctx) -> HandlerResult {
+    let call = call_id(ctx)?;
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    let c = objectives::get_call(ctx.db, &id, call.as_str())?.ok_or_else(|| {
+        ApiError::not_found(format!("objective `{id}` has no tool call `{call}`"))
+    })?;
+    Ok(Reply::ok(&c.into_wire()))
+}
+
+/// Approve, deny and setContent share their shape: one transaction, then a kick.
+fn steer_call(
+    ctx: &Ctx,
+    f: impl FnOnce(&Db, &Actor, &str, &str) -> Result<store::objectives::ToolCallRecord, SteerError>,
+) -> HandlerResult {
+    let call = call_id(ctx)?;
+    let a = actor(ctx)?;
+    let record = ctx.write(|db| {
+        let id = objective_id(ctx, db, "objectiveId")?;
+        f(db, &a, &id, call.as_str()).map_err(steer_error)
+    })?;
+    kick(ctx, &record.objective_id);
+    Ok(Reply::ok(&record.into_wire()))
+}
+
+pub fn approve(ctx: &Ctx) -> HandlerResult {
+    ctx.empty_body()?;
+    steer_call(ctx, engine::steer::approve)
+}
+
+pub fn deny(ctx: &Ctx) -> HandlerResult {
+    let body: DenyRequest = optional_json(ctx)?;
+    steer_call(ctx, |db, a, o, c| {
+        engine::steer::deny(db, a, o, c, body.memo)
+    })
+}
+
+pub fn set_content(ctx: &Ctx) -> HandlerResult {
+    let body: SetContentRequest = ctx.json()?;
+    steer_call(ctx, |db, a, o, c| {
+        engine::steer::set_content(db, a, o, c, body.content)
+    })
+}
+
+pub fn tools(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query_ascending()?;
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    Ok(Reply::ok(
+        &ctx.page(objectives::list_tools(ctx.db, &id, &q)?, &q),
+    ))
+}
+
+pub fn tasks(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query_ascending()?;
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    Ok(Reply::ok(
+        &ctx.page(objectives::list_tasks(ctx.db, &id, &q)?, &q),
+    ))
+}
+
+pub fn task(ctx: &Ctx) -> HandlerResult {
+    let task: TaskId = ctx.id("id")?;
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    let t = objectives::get_task(ctx.db, &id, task.as_str())?
+        .ok_or_else(|| ApiError::not_found(format!("objective `{id}` has no task `{task}`")))?;
+    Ok(Reply::ok(&t))
+}
+
+pub fn context_windows(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query_ascending()?;
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    Ok(Reply::ok(
+        &ctx.page(objectives::list_windows(ctx.db, &id, &q)?, &q),
+    ))
+}
