@@ -7,15 +7,46 @@ import itertools
 import pytest
 
 from client import Api, expect
+from fakes import FakeAnthropic, FakeOpenAI, ToolServer, model_variables
 from mcpserver import McpServer
 from spinapp import BOOTSTRAP_TOKEN, SpinApp
 
 _counter = itertools.count()
 
 
+# The fake model providers and the HTTP tool server live as long as the session; tests stay apart
+# by using model names and tool paths of their own (see fakes.py).
+
 @pytest.fixture(scope="session")
-def app():
-    spin = SpinApp().start()
+def fake_openai():
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_anthropic():
+    server = FakeAnthropic().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def tool_server():
+    server = ToolServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_variables(fake_openai, fake_anthropic) -> dict[str, str]:
+    """The Spin variables the session's app runs with (beyond SpinApp's defaults)."""
+    return model_variables(fake_openai, fake_anthropic)
+
+
+@pytest.fixture(scope="session")
+def app(app_variables, tool_server):
+    spin = SpinApp(variables=app_variables).start()
     yield spin
     spin.stop()
 

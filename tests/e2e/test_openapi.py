@@ -11,16 +11,20 @@ from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from agentloop import create_body, http_tool, http_tool_set, setup_agent, wait_status
 from client import Api, expect
+from fakes import text, tool_calls as calls_reply
 
 ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 DUMMY = {"workspaceId": None, "id": f"agent_{ULID}"}
 # Named path parameters and the id prefix a plausible value has.
-PARAM_PREFIX = {"agentId": "agent", "variationId": "agentvar", "toolSetId": "toolset", "memoryLayerId": "memlyr"}
+PARAM_PREFIX = {"agentId": "agent", "variationId": "agentvar", "toolSetId": "toolset", "memoryLayerId": "memlyr",
+                "objectiveId": "obj"}
 # `{id}` takes the prefix of the collection it follows.
 ID_PREFIX = {"api_keys": "apikey", "agents": "agent", "variations": "agentvar", "assignments": "varasg",
              "memory_layer_assignments": "memlyrasg", "tool_sets": "toolset", "tools": "tool",
-             "workspace_secrets": "secret", "memory_layers": "memlyr", "entries": "mement"}
+             "workspace_secrets": "secret", "memory_layers": "memlyr", "entries": "mement", "objectives": "obj",
+             "tool_calls": "toolcall", "tasks": "task"}
 
 
 def concrete(path: str, workspace_id: str) -> str:
@@ -145,3 +149,41 @@ def test_new_resources_match_their_schemas(doc, ws):
         (f"{ws_base}/workspace_secrets", f"{ws.path}/workspace_secrets?includeInfo=true"),
     ]:
         check_response(doc, template, "get", 200, expect(ws.api.get(url), 200))
+
+
+def test_objective_responses_match_their_schemas(doc, ws, fake_openai, tool_server):
+    ws_base = "/v1/workspaces/{workspaceId}"
+    s = setup_agent(ws)
+    tools = http_tool_set(ws, tool_server)
+    tool = http_tool(ws, tools.id)
+    s.assign({"toolId": tool["metadata"]["id"]})
+    fake_openai.script(s.model, [calls_reply([("c1", "create_order", {"orderId": "7", "quantity": 1}),
+                                              ("c2", "task_create", {"task": "Check stock"})]),
+                                 text("ok")])
+    created = expect(ws.api.post(f"{ws.path}/objectives", create_body(s.agent_id)), 201)
+    check_response(doc, f"{ws_base}/objectives", "post", 201, created)
+    oid = created["metadata"]["id"]
+    wait_status(ws, oid, "COMPLETED")
+    base = f"{ws.path}/objectives/{oid}"
+    calls = expect(ws.api.get(f"{base}/tool_calls"), 200)
+    tasks = expect(ws.api.get(f"{base}/tasks"), 200)
+    assert len(calls["items"]) == 2 and len(tasks["items"]) == 1
+    for template, url in [
+        (f"{ws_base}/objectives", f"{ws.path}/objectives?includeInfo=true"),
+        (f"{ws_base}/objectives/{{id}}", base),
+        (f"{ws_base}/objectives/{{objectiveId}}/events", f"{base}/events"),
+        (f"{ws_base}/objectives/{{objectiveId}}/tool_calls", f"{base}/tool_calls"),
+        (f"{ws_base}/objectives/{{objectiveId}}/tool_calls/{{id}}",
+         f"{base}/tool_calls/{calls['items'][0]['metadata']['id']}"),
+        (f"{ws_base}/objectives/{{objectiveId}}/tools", f"{base}/tools"),
+        (f"{ws_base}/objectives/{{objectiveId}}/tasks", f"{base}/tasks"),
+        (f"{ws_base}/objectives/{{objectiveId}}/tasks/{{id}}", f"{base}/tasks/{tasks['items'][0]['metadata']['id']}"),
+        (f"{ws_base}/objectives/{{objectiveId}}/context_windows", f"{base}/context_windows"),
+    ]:
+        check_response(doc, template, "get", 200, expect(ws.api.get(url), 200))
+    event = expect(ws.api.post(f"{base}:continue", {"message": "more"}), 200)
+    check_response(doc, f"{ws_base}/objectives/{{id}}:continue", "post", 200, event)
+    cancelled = expect(ws.api.post(f"{base}:cancel", {"reason": "schema check"}), 200)
+    check_response(doc, f"{ws_base}/objectives/{{id}}:cancel", "post", 200, cancelled)
+    check_response(doc, f"{ws_base}/objectives/{{objectiveId}}/events", "get", 200,
+                   expect(ws.api.get(f"{base}/events"), 200))
