@@ -30,9 +30,11 @@ $(VENV)/.installed: tests/requirements.txt
 	$(VENV)/bin/pip install -q -r tests/requirements.txt
 	touch $@
 
-## req/s and latency beside a hello-world component (needs wrk); writes bench/RESULTS.md.
-bench:
+## req/s and latency beside a hello-world component (needs wrk), then objective start
+## latency (create → first model request); writes bench/RESULTS.md.
+bench: $(VENV)/.installed
 	python3 bench/run.py
+	$(VENV)/bin/python bench/objectives.py
 
 clean:
 	cargo clean
