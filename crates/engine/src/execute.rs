@@ -121,11 +121,16 @@ pub fn http_request(
 fn body_text(resp: &http::Response<Vec<u8>>) -> String {
     let mut text = String::from_utf8_lossy(resp.body()).into_owned();
     if resp.extensions().get::<Truncated>().is_some() {
-        text.push_str(&format!(
-            "\n[truncated: response exceeded {MAX_TOOL_RESPONSE_BYTES} bytes]"
-        ));
+        mark_truncated(&mut text);
     }
     text
+}
+
+/// Tells the model (and the record) that it sees only the start of the answer.
+fn mark_truncated(text: &mut String) {
+    text.push_str(&format!(
+        "\n[truncated: response exceeded {MAX_TOOL_RESPONSE_BYTES} bytes]"
+    ));
 }
 
 /// Calls an HTTP tool; `Ok` is the response body, `Err` a message for TOOL_ERROR.
@@ -180,12 +185,103 @@ pub fn call_mcp(
             cut -= 1;
         }
         text.truncate(cut);
-        text.push_str(&format!(
-            "\n[truncated: response exceeded {MAX_TOOL_RESPONSE_BYTES} bytes]"
-        ));
+        mark_truncated(&mut text);
     }
     if is_error {
         return Err(text);
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn adapter() -> HttpAdapter {
+        serde_json::from_value(json!({"baseUrl": "https://shop.example.com/api/",
+            "headers": {"Authorization": "Bearer {{secrets.TOKEN}}"}}))
+        .unwrap()
+    }
+
+    fn config(method: &str, path: &str) -> HttpToolConfig {
+        serde_json::from_value(json!({"requestMethod": method, "path": path, "query": "v=2"}))
+            .unwrap()
+    }
+
+    fn args(v: serde_json::Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn secrets() -> BTreeMap<String, String> {
+        BTreeMap::from([("TOKEN".to_owned(), "t0k".to_owned())])
+    }
+
+    #[test]
+    fn path_parameters_leave_the_body_and_are_encoded() {
+        let req = http_request(
+            &adapter(),
+            &config("POST", "/orders/{orderId}"),
+            args(json!({"orderId": "a b/c", "quantity": 3})),
+            &secrets(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(req.method(), "POST");
+        assert_eq!(
+            req.uri().to_string(),
+            "https://shop.example.com/api/orders/a%20b%2Fc?v=2"
+        );
+        assert_eq!(req.headers()["authorization"], "Bearer t0k");
+        assert_eq!(req.headers()["content-type"], "application/json");
+        assert_eq!(
+            serde_json::from_slice::<Value>(req.body()).unwrap(),
+            json!({"quantity": 3})
+        );
+    }
+
+    #[test]
+    fn get_and_delete_send_arguments_as_the_query() {
+        let req = http_request(
+            &adapter(),
+            &config("GET", "/orders"),
+            args(json!({"status": "open & paid", "limit": 5, "skip": null})),
+            &secrets(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            req.uri().to_string(),
+            "https://shop.example.com/api/orders?v=2&limit=5&status=open%20%26%20paid"
+        );
+        assert!(req.body().is_empty());
+    }
+
+    #[test]
+    fn missing_parameters_unknown_secrets_and_private_hosts_are_tool_errors() {
+        let err = http_request(
+            &adapter(),
+            &config("DELETE", "/orders/{id}"),
+            Map::new(),
+            &secrets(),
+            false,
+        )
+        .unwrap_err();
+        assert!(err.contains("missing argument `id`"), "{err}");
+        let err = http_request(
+            &adapter(),
+            &config("GET", "/x"),
+            Map::new(),
+            &BTreeMap::new(),
+            false,
+        )
+        .unwrap_err();
+        assert!(err.contains("TOKEN") && !err.contains("t0k"), "{err}");
+        let mut local = adapter();
+        local.base_url = "http://10.0.0.8".into();
+        let err =
+            http_request(&local, &config("GET", "/x"), Map::new(), &secrets(), false).unwrap_err();
+        assert!(err.contains("private"), "{err}");
+        assert!(http_request(&local, &config("GET", "/x"), Map::new(), &secrets(), true).is_ok());
+    }
 }

@@ -145,6 +145,19 @@ impl<'a> Runner<'a> {
         })
     }
 
+    /// RUNNING with a next step due now.
+    fn keep_running(&self, db: &Db, id: &str) -> Result<(), StoreError> {
+        objectives::set_status(
+            db,
+            id,
+            ObjectiveStatus::Running,
+            None,
+            true,
+            None,
+            self.now(),
+        )
+    }
+
     fn event(&self, db: &Db, state: &RunState, data: EventData) -> Result<(), StoreError> {
         let now = self.now();
         let id = objectives::next_id::<EventKind>(
@@ -234,15 +247,7 @@ impl<'a> Runner<'a> {
         };
         self.commit(&state.id, |db, fence| {
             if fence == Fence::Live {
-                objectives::set_status(
-                    db,
-                    &state.id,
-                    ObjectiveStatus::Running,
-                    None,
-                    true,
-                    None,
-                    self.now(),
-                )?;
+                self.keep_running(db, &state.id)?;
             }
             Ok(())
         })?;
@@ -477,15 +482,7 @@ impl<'a> Runner<'a> {
             )?;
             return Ok(Next::Stop);
         }
-        objectives::set_status(
-            db,
-            &state.id,
-            ObjectiveStatus::Running,
-            None,
-            true,
-            None,
-            now,
-        )?;
+        self.keep_running(db, &state.id)?;
         Ok(Next::Again)
     }
 
@@ -570,15 +567,7 @@ impl<'a> Runner<'a> {
         objectives::update_call(db, call)?;
         if fence == Fence::Live {
             self.event(db, state, data)?;
-            objectives::set_status(
-                db,
-                &state.id,
-                ObjectiveStatus::Running,
-                None,
-                true,
-                None,
-                self.now(),
-            )?;
+            self.keep_running(db, &state.id)?;
         }
         Ok(())
     }
@@ -638,15 +627,7 @@ impl<'a> Runner<'a> {
                 call.updated_at_ms = self.now();
                 objectives::update_call(db, &call)?;
                 self.called_event(db, state, &call)?;
-                objectives::set_status(
-                    db,
-                    &state.id,
-                    ObjectiveStatus::Running,
-                    None,
-                    true,
-                    None,
-                    self.now(),
-                )
+                self.keep_running(db, &state.id)
             })?;
             return Ok(Next::Again);
         }
@@ -661,15 +642,7 @@ impl<'a> Runner<'a> {
             call.updated_at_ms = self.now();
             objectives::update_call(db, &call)?;
             self.called_event(db, state, &call)?;
-            objectives::set_status(
-                db,
-                &state.id,
-                ObjectiveStatus::Running,
-                None,
-                true,
-                None,
-                self.now(),
-            )?;
+            self.keep_running(db, &state.id)?;
             Ok(true)
         })?;
         if started != Some(true) {
@@ -792,4 +765,65 @@ pub fn history(events: Vec<EventData>) -> Vec<Turn> {
         }
     }
     turns
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::objective::{AssistantMessage, AssistantToolCall, ToolDenied, UserMessage};
+
+    #[test]
+    fn history_pairs_every_call_with_its_answer() {
+        let call = |id: &str| AssistantToolCall {
+            tool_call_id: id.into(),
+            function_name: "f".into(),
+            arguments: "{}".into(),
+            tool: None,
+        };
+        let events = vec![
+            EventData::UserMessage {
+                user_message: UserMessage {
+                    content: "hi".into(),
+                },
+            },
+            EventData::AssistantMessage {
+                assistant_message: AssistantMessage {
+                    content: None,
+                    tool_calls: vec![call("a"), call("b")],
+                },
+            },
+            EventData::ToolApprovalRequested {
+                tool_approval_requested: ToolCallRef {
+                    tool_call_id: "b".into(),
+                },
+            },
+            EventData::ToolResult {
+                tool_result: ToolResultEvent {
+                    tool_call_id: "a".into(),
+                    result: ToolCallResult::text("42"),
+                },
+            },
+            EventData::ToolDenied {
+                tool_denied: ToolDenied {
+                    tool_call_id: "b".into(),
+                    memo: Some("no".into()),
+                },
+            },
+            EventData::UserMessage {
+                user_message: UserMessage {
+                    content: "again".into(),
+                },
+            },
+        ];
+        let turns = history(events);
+        assert_eq!(turns.len(), 4);
+        let Turn::Results(results) = &turns[2] else {
+            panic!("{turns:?}")
+        };
+        assert_eq!(results[0].content, "42");
+        assert!(!results[0].is_error);
+        assert_eq!(results[1].call_id, "b");
+        assert!(results[1].is_error && results[1].content.contains("no"));
+        assert_eq!(turns[3], Turn::User("again".into()));
+    }
 }
