@@ -759,3 +759,28 @@ def test_list_filters(ws, fake_openai):
                  "agentId")
     expect_error(ws.api.get(objectives_path(ws), params={"colour": "red"}), 400, "validation_error", "colour")
     expect_error(ws.api.get(objectives_path(ws), params={"dryRun": "true"}), 400, "validation_error", "dryRun")
+
+
+# ---- MCP tools
+
+def test_mcp_tool_set_runs_through_tools_call(ws, fake_openai, mcp_server):
+    server = mcp_server()
+    s = setup_agent(ws)
+    sid = expect(ws.api.post(f"{ws.path}/tool_sets", {"metadata": {"name": "mcp"},
+                 "spec": {"adapter": {"type": "mcp", "mcp": {"url": server.url}}}}), 201)["metadata"]["id"]
+    expect(ws.api.post(f"{ws.path}/tool_sets/{sid}:sync"), 200)
+    s.assign({"toolSetId": sid})
+    fake_openai.script(s.model, [calls_reply([("c1", "add", {"a": 2, "b": 40})]), text("It is 42.")])
+    oid = create(ws, s.agent_id)["metadata"]["id"]
+    wait_status(ws, oid, "COMPLETED")
+    evts = events(ws, oid)
+    assert types(evts) == ["USER_MESSAGE", "ASSISTANT_MESSAGE", "TOOL_CALLED", "TOOL_RESULT", "ASSISTANT_MESSAGE"]
+    called = payload(evts[2])
+    assert called["arguments"] == {"a": 2, "b": 40}
+    assert called["tool"]["type"] == "tool" and called["tool"]["tool"]["name"] == "add"
+    assert payload(evts[3])["result"] == {"content": [{"type": "text", "text": {"text": "42"}}]}
+    # the model offered the synced tools beside the built-ins, and got the result back
+    first, second = fake_openai.bodies(s.model)
+    offered = {t["function"]["name"] for t in first["tools"]}
+    assert offered == {"get_weather", "add", "search_docs", "task_create", "task_update"}
+    assert second["messages"][-1] == {"role": "tool", "tool_call_id": payload(evts[3])["toolCallId"], "content": "42"}
