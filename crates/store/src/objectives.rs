@@ -508,6 +508,17 @@ pub fn claim_next(
     now_ms: i64,
     lease_ms: i64,
 ) -> Result<Option<String>, StoreError> {
+    // A read first: an idle tick (the common case) then takes no write lock.
+    let due = db.one(
+        "SELECT 1 FROM objectives WHERE runnable = 1 AND lease_until <= ?1
+         UNION ALL
+         SELECT 1 FROM objectives WHERE wake_at IS NOT NULL AND wake_at <= ?1 AND lease_until <= ?1
+         LIMIT 1",
+        &[now_ms.into()],
+    )?;
+    if due.is_none() {
+        return Ok(None);
+    }
     let rows = db.exec(
         "UPDATE objectives SET lease_owner = ?1, lease_until = ?2
          WHERE id = (
