@@ -44,6 +44,7 @@ kinds! {
     ContextWindowKind => "ctxwin", "context window";
     ToolCallKind => "toolcall", "tool call";
     TaskKind => "task", "task";
+    ScheduleKind => "sched", "schedule";
 }
 
 pub type AccountId = Id<AccountKind>;
@@ -65,6 +66,7 @@ pub type EventId = Id<EventKind>;
 pub type ContextWindowId = Id<ContextWindowKind>;
 pub type ToolCallId = Id<ToolCallKind>;
 pub type TaskId = Id<TaskKind>;
+pub type ScheduleId = Id<ScheduleKind>;
 
 /// A well-formed id of kind `K`: `<prefix>_<26-char ULID>`, ULID in canonical upper case.
 pub struct Id<K> {
