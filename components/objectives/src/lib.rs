@@ -8,20 +8,8 @@ mod handlers;
 use api::objectives as ops;
 use web::{App, Route};
 
-/// How long a kicked run may go on before leaving the rest to the cron driver.
-const KICK_BUDGET_MS: i64 = 60_000;
-
-fn kick(env: ports::Env<'_>, ids: &[String]) {
-    let runner = engine::run::Runner::new(env);
-    for id in ids {
-        if let Err(e) = runner.kick(id, KICK_BUDGET_MS) {
-            eprintln!("objective {id}: not started here ({e}); the scheduler will pick it up");
-        }
-    }
-}
-
 pub static APP: App = App {
-    background: Some(kick),
+    background: Some(engine::run::kick_all),
     routes: &[
         Route {
             op: &ops::LIST_OBJECTIVES,

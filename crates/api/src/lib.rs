@@ -10,6 +10,7 @@ pub mod memory;
 pub mod objectives;
 pub mod openapi;
 mod params;
+pub mod schedules;
 pub mod tools;
 pub mod variations;
 
@@ -21,6 +22,7 @@ pub fn all() -> Vec<&'static Operation> {
         identity::ALL,
         agents::ALL,
         variations::ALL,
+        schedules::ALL,
         tools::ALL,
         memory::ALL,
         objectives::ALL,

@@ -5,10 +5,12 @@
 pub mod builtins;
 pub mod create;
 pub mod execute;
+pub mod fire;
 pub mod llm;
 pub mod mcp;
 pub mod net;
 pub mod run;
+pub mod schedule;
 pub mod secrets;
 pub mod settings;
 pub mod steer;

@@ -24,6 +24,19 @@ use std::collections::BTreeMap;
 use store::objectives::{self as objectives, EventRecord, RunState, SnapshotTool, ToolCallRecord};
 use store::{Db, StoreError};
 
+/// How long a request's kick may run before leaving the rest to the cron driver.
+pub const KICK_BUDGET_MS: i64 = 60_000;
+
+/// Runs the given objectives after a response was sent (`web::App::background`).
+pub fn kick_all(env: Env<'_>, ids: &[String]) {
+    let runner = Runner::new(env);
+    for id in ids {
+        if let Err(e) = runner.kick(id, KICK_BUDGET_MS) {
+            eprintln!("objective {id}: not started here ({e}); the scheduler will pick it up");
+        }
+    }
+}
+
 /// What to do after a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {

@@ -128,10 +128,12 @@ pub fn update(db: &Db, a: &Agent) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Deletes an agent with its variations and their assignments; false when there was
-/// none. Run inside a transaction; refuse first if it is someone's sub-agent.
+/// Deletes an agent with its variations (and their assignments) and schedules; false
+/// when there was none. Run inside a transaction; refuse first if it is someone's
+/// sub-agent.
 pub fn delete(db: &Db, workspace_id: &str, id: &str) -> Result<bool, StoreError> {
     crate::variations::delete_of_agent(db, id)?;
+    crate::schedules::delete_of_agent(db, id)?;
     let rows = db.exec(
         "DELETE FROM agents WHERE workspace_id = ?1 AND id = ?2 RETURNING id",
         &[workspace_id.into(), id.into()],

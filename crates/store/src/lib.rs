@@ -12,6 +12,7 @@ pub mod list;
 pub mod memory;
 pub mod objectives;
 mod resource;
+pub mod schedules;
 pub mod schema;
 pub mod tools;
 pub mod variations;

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_configuration.sql"),
     include_str!("../migrations/0003_objectives.sql"),
+    include_str!("../migrations/0004_schedules.sql"),
 ];
 
 /// The schema version this build writes and expects.
