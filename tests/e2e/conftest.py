@@ -14,6 +14,11 @@ from spinapp import BOOTSTRAP_TOKEN, SpinApp
 _counter = itertools.count()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes a minute or more; still part of the default run "
+                                       "(deselect with -m 'not slow')")
+
+
 # The fake model providers and the HTTP tool server live as long as the session; tests stay apart
 # by using model names and tool paths of their own (see fakes.py).
 
