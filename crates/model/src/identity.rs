@@ -30,6 +30,16 @@ pub struct ProfileSpec {
 pub struct Account {
     pub metadata: AccountResourceMetadata,
     pub spec: AccountSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<AccountInfo>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInfo {
+    /// Signs webhook deliveries (Standard Webhooks); shown only to `*` tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_events_hmac_secret: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -45,6 +45,8 @@ kinds! {
     ToolCallKind => "toolcall", "tool call";
     TaskKind => "task", "task";
     ScheduleKind => "sched", "schedule";
+    FeedbackKind => "fb", "feedback";
+    DeliveryKind => "whdlv", "webhook delivery";
 }
 
 pub type AccountId = Id<AccountKind>;
@@ -67,6 +69,8 @@ pub type ContextWindowId = Id<ContextWindowKind>;
 pub type ToolCallId = Id<ToolCallKind>;
 pub type TaskId = Id<TaskKind>;
 pub type ScheduleId = Id<ScheduleKind>;
+pub type FeedbackId = Id<FeedbackKind>;
+pub type DeliveryId = Id<DeliveryKind>;
 
 /// A well-formed id of kind `K`: `<prefix>_<26-char ULID>`, ULID in canonical upper case.
 pub struct Id<K> {

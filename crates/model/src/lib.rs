@@ -21,6 +21,7 @@ pub mod time;
 pub mod tools;
 pub mod variation;
 pub mod violations;
+pub mod webhook;
 
 pub use violations::{FieldViolation, Violations};
 

@@ -83,6 +83,7 @@ pub fn get_account(db: &Db, id: &str) -> Result<Option<Account>, StoreError> {
             spec: AccountSpec {
                 description: r.opt_text(2)?,
             },
+            info: None,
         })
     })
     .transpose()
@@ -211,4 +212,27 @@ pub fn list_workspaces(
         q,
     )?;
     page.try_map(|r| workspace_from(&r))
+}
+
+/// The account's webhook signing secret, stored as `candidate` if it has none yet.
+pub fn webhook_secret(db: &Db, account_id: &str, candidate: &str) -> Result<String, StoreError> {
+    let row = db.one(
+        "UPDATE accounts SET webhook_secret = COALESCE(webhook_secret, ?2) WHERE id = ?1 RETURNING webhook_secret",
+        &[account_id.into(), candidate.into()],
+    )?;
+    match row {
+        Some(r) => Row(&r).text(0),
+        None => Err(StoreError::Backend(format!(
+            "account {account_id} does not exist"
+        ))),
+    }
+}
+
+/// Replaces the account's webhook signing secret.
+pub fn rotate_webhook_secret(db: &Db, account_id: &str, secret: &str) -> Result<(), StoreError> {
+    db.exec(
+        "UPDATE accounts SET webhook_secret = ?2 WHERE id = ?1",
+        &[account_id.into(), secret.into()],
+    )?;
+    Ok(())
 }

@@ -7,6 +7,7 @@ pub mod agents;
 pub mod api_keys;
 pub mod audit;
 mod db;
+pub mod feedback;
 pub mod identity;
 pub mod list;
 pub mod memory;
@@ -16,5 +17,6 @@ pub mod schedules;
 pub mod schema;
 pub mod tools;
 pub mod variations;
+pub mod webhooks;
 
 pub use db::{Db, Row, StoreError};

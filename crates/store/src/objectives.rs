@@ -585,7 +585,7 @@ pub fn insert_event(db: &Db, e: &EventRecord) -> Result<(), StoreError> {
         "UPDATE objectives SET events = events + 1, updated_at = ?2 WHERE id = ?1",
         &[e.objective_id.as_str().into(), e.created_at_ms.into()],
     )?;
-    Ok(())
+    crate::webhooks::queue(db, e)
 }
 
 const EVENT_COLS: &str =
@@ -1003,4 +1003,13 @@ pub fn list_tasks(
         prefix_col: "t.task",
     };
     list::run(db, src, q)?.try_map(|row| task_from(&row))
+}
+
+/// One event by id.
+pub fn get_event(db: &Db, id: &str) -> Result<Option<EventRecord>, StoreError> {
+    let row = db.one(
+        &format!("SELECT {EVENT_COLS} FROM objective_events e WHERE e.id = ?1"),
+        &[id.into()],
+    )?;
+    row.map(|r| event_from(&r)).transpose()
 }

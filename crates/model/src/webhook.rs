@@ -1,0 +1,84 @@
+//! Webhook deliveries of objective events (seeds 001/002 `WebhookDelivery`, seed 003
+//! `ObjectiveEventWebhookData`, SPEC §4.2).
+
+use crate::agent::Agent;
+use crate::metadata::OperationMetadata;
+use crate::objective::{EventType, Objective, ObjectiveEvent};
+use crate::variation::Variation;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+crate::wire_enum! {
+    DeliveryStatus {
+        Unspecified = "WEBHOOK_DELIVERY_STATUS_UNSPECIFIED",
+        Pending = "WEBHOOK_DELIVERY_STATUS_PENDING",
+        Completed = "WEBHOOK_DELIVERY_STATUS_COMPLETED",
+        Failed = "WEBHOOK_DELIVERY_STATUS_FAILED",
+        Disabled = "WEBHOOK_DELIVERY_STATUS_DISABLED",
+    }
+}
+
+/// One event's delivery to an agent's `webhookEventsUrl`, with its last attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WebhookDelivery {
+    pub metadata: OperationMetadata,
+    pub data: WebhookDeliveryData,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDeliveryData {
+    pub agent_id: String,
+    pub objective_id: String,
+    pub objective_event_id: String,
+    pub event_type: EventType,
+    /// The webhook configuration: the agent's `webhookEventsUrl`, so the agent id.
+    pub webhook_id: String,
+    pub webhook_url: String,
+    pub status: DeliveryStatus,
+    pub attempt_count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<String>,
+    /// When the next attempt is due (pending deliveries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status_code: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_headers: Option<BTreeMap<String, String>>,
+    /// Bytes in the response body (the body itself is never stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_content_length: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+/// What a webhook receiver gets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ObjectiveEventWebhookData {
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub timestamp: String,
+    pub data: WebhookPayload,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookPayload {
+    pub agent: Agent,
+    pub agent_variation: Variation,
+    pub objective: Objective,
+    pub objective_event: ObjectiveEvent,
+}
+
+/// A webhook signing secret in the Standard Webhooks form: `whsec_` + base64 of the key.
+pub fn secret_from_key(key: &[u8]) -> String {
+    use base64::Engine as _;
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
