@@ -3,8 +3,8 @@
 use crate::params::{self, LIST, UPDATE};
 use model::audit::AuditLog;
 use model::identity::{
-    ApiKey, BootstrapRequest, BootstrapResponse, CreateApiKeyRequest, CreateWorkspaceRequest, Me,
-    UpdateApiKeyRequest, WhoAmI, Workspace,
+    Account, ApiKey, BootstrapRequest, BootstrapResponse, CreateApiKeyRequest,
+    CreateWorkspaceRequest, Me, UpdateApiKeyRequest, WhoAmI, Workspace,
 };
 use model::page::Page;
 use model::scope::{Resource, Scope};
@@ -67,6 +67,24 @@ pub static WHOAMI: Operation = Operation {
     path: "/v1/whoami",
     summary: "The calling token's profile",
     response: Some(schema::<WhoAmI>),
+    ..BASE
+};
+
+pub static GET_ACCOUNT: Operation = Operation {
+    id: "getAccount",
+    path: "/v1/account",
+    summary: "The caller's account; a `*` token also sees `info.webhookEventsHmacSecret`",
+    response: Some(schema::<Account>),
+    ..BASE
+};
+
+pub static ROTATE_WEBHOOK_KEY: Operation = Operation {
+    id: "rotateWebhookSigningKey",
+    method: Method::Post,
+    path: "/v1/account:rotateWebhookSigningKey",
+    auth: Auth::Token(Some(Scope::All)),
+    summary: "Replace the webhook signing secret (scope `*`); later deliveries use the new one",
+    response: Some(schema::<Account>),
     ..BASE
 };
 
@@ -227,6 +245,8 @@ pub static ALL: &[&Operation] = &[
     &BOOTSTRAP,
     &ME,
     &WHOAMI,
+    &GET_ACCOUNT,
+    &ROTATE_WEBHOOK_KEY,
     &LIST_WORKSPACES,
     &CREATE_WORKSPACE,
     &GET_WORKSPACE,

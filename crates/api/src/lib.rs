@@ -13,6 +13,7 @@ mod params;
 pub mod schedules;
 pub mod tools;
 pub mod variations;
+pub mod webhooks;
 
 use web::Operation;
 
@@ -26,6 +27,7 @@ pub fn all() -> Vec<&'static Operation> {
         tools::ALL,
         memory::ALL,
         objectives::ALL,
+        webhooks::ALL,
     ]
     .into_iter()
     .flatten()

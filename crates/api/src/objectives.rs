@@ -2,8 +2,9 @@
 
 use crate::params;
 use model::objective::{
-    CancelRequest, ContextWindow, ContinueRequest, CreateObjectiveRequest, DenyRequest, Objective,
-    ObjectiveEvent, ObjectiveTask, ObjectiveTool, ObjectiveToolCall, SetContentRequest,
+    CancelRequest, ContextWindow, ContinueRequest, CreateFeedbackRequest, CreateObjectiveRequest,
+    DenyRequest, Objective, ObjectiveEvent, ObjectiveFeedback, ObjectiveTask, ObjectiveTool,
+    ObjectiveToolCall, SetContentRequest,
 };
 use model::page::Page;
 use model::scope::{Resource, Scope};
@@ -228,6 +229,28 @@ pub static LIST_CONTEXT_WINDOWS: Operation = Operation {
     ..WRITE
 };
 
+pub static CREATE_FEEDBACK: Operation = Operation {
+    id: "createObjectiveFeedback",
+    path: "/v1/workspaces/{workspaceId}/objectives/{objectiveId}/feedback",
+    summary: "Score the objective's run (-1..1); moves its variation's score",
+    body: Some(schema::<CreateFeedbackRequest>),
+    status: 201,
+    response: Some(schema::<ObjectiveFeedback>),
+    ..WRITE
+};
+
+pub static LIST_FEEDBACK: Operation = Operation {
+    id: "listObjectiveFeedback",
+    method: Method::Get,
+    path: "/v1/workspaces/{workspaceId}/objectives/{objectiveId}/feedback",
+    auth: READ,
+    summary: "Feedback given on the objective",
+    query: CHILD_QUERY,
+    response: Some(schema::<Page<ObjectiveFeedback>>),
+    dry_run: false,
+    ..WRITE
+};
+
 pub static ALL: &[&Operation] = &[
     &LIST_OBJECTIVES,
     &CREATE_OBJECTIVE,
@@ -244,4 +267,6 @@ pub static ALL: &[&Operation] = &[
     &LIST_TASKS,
     &GET_TASK,
     &LIST_CONTEXT_WINDOWS,
+    &CREATE_FEEDBACK,
+    &LIST_FEEDBACK,
 ];

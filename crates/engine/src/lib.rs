@@ -14,3 +14,4 @@ pub mod schedule;
 pub mod secrets;
 pub mod settings;
 pub mod steer;
+pub mod webhooks;
