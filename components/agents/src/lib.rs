@@ -1,13 +1,31 @@
 //! The agents component: `/v1/workspaces/{workspaceId}/agents…` and `/v1/agents…`.
 
 mod handlers;
+mod webhooks;
 
 use api::agents as ops;
+use api::webhooks as hooks;
 use web::{App, Route};
 
 pub static APP: App = App {
     background: None,
     routes: &[
+        Route {
+            op: &hooks::LIST_DELIVERIES,
+            handler: webhooks::list_deliveries,
+        },
+        Route {
+            op: &hooks::GET_DELIVERY,
+            handler: webhooks::get_delivery,
+        },
+        Route {
+            op: &hooks::RETRY_DELIVERY,
+            handler: webhooks::retry_delivery,
+        },
+        Route {
+            op: &hooks::LIST_AGENT_FEEDBACK,
+            handler: webhooks::list_feedback,
+        },
         Route {
             op: &ops::LIST_AGENTS,
             handler: handlers::list,

@@ -142,7 +142,12 @@ fn archived_agents_must_be_unarchived_first() {
 #[test]
 fn serves_every_agent_operation_of_the_catalog() {
     let served: Vec<&str> = APP.routes.iter().map(|r| r.op.id).collect();
-    let catalog: Vec<&str> = api::agents::ALL.iter().map(|op| op.id).collect();
+    // deliveries and feedback live under /agents/{agentId}/ too
+    let catalog: Vec<&str> = api::webhooks::ALL
+        .iter()
+        .chain(api::agents::ALL)
+        .map(|op| op.id)
+        .collect();
     assert_eq!(served, catalog);
     // and /openapi.json documents every one of them
     let documented: Vec<&str> = api::all().iter().map(|op| op.id).collect();

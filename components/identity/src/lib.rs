@@ -3,6 +3,7 @@
 //! Also Spin's catch-all: every path no other component claims lands here and gets
 //! the JSON 404 envelope.
 
+mod account;
 mod api_keys;
 mod audit_logs;
 mod bootstrap;
@@ -26,6 +27,14 @@ pub static APP: App = App {
         Route {
             op: &ops::ME,
             handler: me::me,
+        },
+        Route {
+            op: &ops::GET_ACCOUNT,
+            handler: account::get,
+        },
+        Route {
+            op: &ops::ROTATE_WEBHOOK_KEY,
+            handler: account::rotate,
         },
         Route {
             op: &ops::WHOAMI,

@@ -294,3 +294,79 @@ pub fn context_windows(ctx: &Ctx) -> HandlerResult {
         &ctx.page(objectives::list_windows(ctx.db, &id, &q)?, &q),
     ))
 }
+
+pub fn create_feedback(ctx: &Ctx) -> HandlerResult {
+    // serde would also read `{"data": [0.5]}` as a struct; only an object is meant
+    if let Some(data) = ctx.json_value()?.get("data") {
+        if !data.is_object() {
+            return Err(ApiError::invalid(
+                "data",
+                "must be an object {score, comment?}",
+            ));
+        }
+    }
+    let body: model::objective::CreateFeedbackRequest = ctx.json()?;
+    let mut v = model::Violations::new();
+    if !(-1.0..=1.0).contains(&body.data.score) || !body.data.score.is_finite() {
+        v.add("data.score", "must be between -1 and 1");
+    }
+    if body
+        .data
+        .comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > model::objective::MAX_COMMENT_CHARS)
+    {
+        v.add("data.comment", "must be at most 10000 characters");
+    }
+    let meta = body.metadata.clone().unwrap_or_default();
+    if let Some(ext) = &meta.external_id {
+        if let Err(e) = model::metadata::check_external_id(ext) {
+            v.add("metadata.externalId", e);
+        }
+    }
+    let labels = meta.labels.clone().unwrap_or_default();
+    model::metadata::check_labels(&labels, "metadata.labels", &mut v);
+    v.finish(())?;
+    let p = ctx.principal()?;
+    let feedback = ctx.write(|db| {
+        let id = objective_id(ctx, db, "objectiveId")?;
+        let o = load(ctx, db, &id)?;
+        if o.info.as_ref().map_or(0, |i| i.total_iterations) == 0 {
+            return Err(ApiError::failed_precondition(format!(
+                "objective `{id}` has not run yet (no model answer); give feedback once it has"
+            )));
+        }
+        let fid: model::ids::FeedbackId = ctx.new_id();
+        let feedback = model::objective::ObjectiveFeedback {
+            metadata: model::metadata::OperationMetadata {
+                id: fid.into_string(),
+                account_id: p.account_id.clone(),
+                workspace_id: ctx.workspace()?.to_owned(),
+                profile_id: Some(p.profile_id.clone()),
+                created_at: model::time::format_ms(ctx.now_ms),
+                external_id: meta.external_id.clone(),
+                labels: labels.clone(),
+            },
+            data: body.data.clone(),
+            info: None,
+        };
+        store::feedback::insert(
+            db,
+            &feedback,
+            &o.data.agent.metadata.id,
+            &o.data.agent_variation.metadata.id,
+            &id,
+        )?;
+        store::feedback::get(db, &feedback.metadata.id)?.ok_or_else(ApiError::internal)
+    })?;
+    Ok(ctx.created(&feedback))
+}
+
+pub fn list_feedback(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query()?;
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    Ok(Reply::ok(&ctx.page(
+        store::feedback::list_of_objective(ctx.db, &id, &q)?,
+        &q,
+    )))
+}

@@ -71,6 +71,14 @@ pub static APP: App = App {
             op: &ops::LIST_CONTEXT_WINDOWS,
             handler: handlers::context_windows,
         },
+        Route {
+            op: &ops::CREATE_FEEDBACK,
+            handler: handlers::create_feedback,
+        },
+        Route {
+            op: &ops::LIST_FEEDBACK,
+            handler: handlers::list_feedback,
+        },
     ],
 };
 

@@ -587,3 +587,69 @@ fn bad_input_is_named() {
     let (got, _) = s.call("GET", "/objectives/obj_01JAAAAAAAAAAAAAAAAAAAAAAA", None);
     assert_eq!(got, 404);
 }
+
+#[test]
+fn feedback_moves_the_variation_score() {
+    let s = setup();
+    let (agent, variation) = s.agent(json!({}));
+    let id = s.create(&agent);
+    // the kick found no scripted model answer: FAILED without iterations → no feedback
+    let (status, err) = s.call(
+        "POST",
+        &format!("/objectives/{id}/feedback"),
+        Some(json!({"data": {"score": 1}})),
+    );
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("failed_precondition")),
+        "{err}"
+    );
+    s.host.http.then_json(200, reply(Some("Done."), &[]), &[]);
+    let (status, _) = s.call(
+        "POST",
+        &format!("/objectives/{id}:continue"),
+        Some(json!({"message": "again"})),
+    );
+    assert_eq!(status, 200);
+    for score in [1.0, 1.0, -1.0] {
+        let fb = s.ok(
+            &APP,
+            "POST",
+            &format!("/objectives/{id}/feedback"),
+            json!({"data": {"score": score, "comment": "ok"}}),
+            201,
+        );
+        assert_eq!(fb["info"]["agentVariation"]["id"], variation.as_str());
+    }
+    let (status, err) = s.call(
+        "POST",
+        &format!("/objectives/{id}/feedback"),
+        Some(json!({"data": {"score": 1.5}})),
+    );
+    assert_eq!(
+        (status, err["error"]["details"][0]["field"].as_str()),
+        (400, Some("data.score")),
+        "{err}"
+    );
+    let (_, v, _) = call(
+        &variations::APP,
+        &s.host,
+        "GET",
+        &format!("{}/agents/{agent}/variations/{variation}", s.ws),
+        Some(&s.token),
+        None,
+    );
+    assert_eq!(v["info"]["feedbackCount"], 3);
+    assert_eq!(v["info"]["score"], 0.6);
+    let (_, page) = s.call("GET", &format!("/objectives/{id}/feedback"), None);
+    assert_eq!(page["pagination"]["total"], 3);
+    let (_, negative, _) = call(
+        &agents::APP,
+        &s.host,
+        "GET",
+        &format!("{}/agents/{agent}/feedback?maxScore=0", s.ws),
+        Some(&s.token),
+        None,
+    );
+    assert_eq!(negative["pagination"]["total"], 1, "{negative}");
+}
