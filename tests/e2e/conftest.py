@@ -10,6 +10,7 @@ from client import Api, expect
 from fakes import FakeAnthropic, FakeOpenAI, ToolServer, model_variables
 from mcpserver import McpServer
 from spinapp import BOOTSTRAP_TOKEN, SpinApp
+from webhooks import RETRY_SCHEDULE
 
 _counter = itertools.count()
 
@@ -45,8 +46,9 @@ def tool_server():
 
 @pytest.fixture(scope="session")
 def app_variables(fake_openai, fake_anthropic) -> dict[str, str]:
-    """The Spin variables the session's app runs with (beyond SpinApp's defaults)."""
-    return model_variables(fake_openai, fake_anthropic)
+    """The Spin variables the session's app runs with (beyond SpinApp's defaults): the fakes, and a
+    webhook retry schedule shrunk to seconds (a first try and two retries 1 s apart, then FAILED)."""
+    return {**model_variables(fake_openai, fake_anthropic), "webhook_retry_schedule": RETRY_SCHEDULE}
 
 
 @pytest.fixture(scope="session")
