@@ -69,19 +69,19 @@ def test_the_receiver_is_down_until_started_records_and_answers_as_scripted(rece
     rx.script(Answer(500, b"nope"), Answer(410))
     secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
     body = json.dumps({"type": USER_MESSAGE, "data": {}}).encode()
-    headers = _signed(secret, "whdlv_1", body)
+    headers = _signed(secret, "whdel_1", body)
     got = [requests.post(rx.url, data=body, headers=headers, timeout=5) for _ in range(3)]
     assert [(r.status_code, r.content) for r in got] == [(500, b"nope"), (410, b'{"received": true}'),
                                                          (200, b'{"received": true}')]
     hits = rx.hits()
     assert [h.status for h in hits] == [500, 410, 200] and all(h.body == body for h in hits)
-    assert [h.webhook_id for h in hits] == ["whdlv_1"] * 3 and len(rx.hits_for("whdlv_1")) == 3
+    assert [h.webhook_id for h in hits] == ["whdel_1"] * 3 and len(rx.hits_for("whdel_1")) == 3
     assert hits[0].replied_at <= hits[1].at and hits[0].path == "/hooks/events"
     assert verifies(hits[0].body, hits[0].headers, secret)
     assert signing_key_bytes_ok(secret) and not signing_key_bytes_ok("whsec_" + base64.b64encode(b"short").decode())
     # the package and the hand-made signature agree; tampering, age and other secrets fail
     assert not verifies(body + b" ", headers, secret)
-    assert not verifies(body, _signed(secret, "whdlv_1", body, int(time.time()) - 600), secret)
+    assert not verifies(body, _signed(secret, "whdel_1", body, int(time.time()) - 600), secret)
     assert not verifies(body, headers, "whsec_" + base64.b64encode(os.urandom(24)).decode())
     # chunked bodies are read whole; a held answer waits for its gate
     gate = threading.Event()
@@ -208,7 +208,7 @@ def test_tampering_an_old_timestamp_or_another_secret_fail_verification(ws, fake
     assert USER_MESSAGE.encode() in hit.body
     assert not verifies(hit.body.replace(USER_MESSAGE.encode(), ASSISTANT_MESSAGE.encode(), 1), headers, secret)
     # another delivery id with the same signature
-    assert not verifies(hit.body, {**headers, "webhook-id": missing("whdlv")}, secret)
+    assert not verifies(hit.body, {**headers, "webhook-id": missing("whdel")}, secret)
     # an old timestamp: the header moved back 10 minutes, and even a message correctly signed then
     old = str(ts - 600)
     assert not verifies(hit.body, {**headers, "webhook-timestamp": old}, secret)
@@ -514,11 +514,11 @@ def test_deliveries_404s_and_scopes(ws, other_ws, fake_openai, receivers):
 
     # unknown agent, unknown delivery, another agent's delivery
     expect_error(ws.api.get(deliveries_path(ws, missing("agent"))), 404, "not_found")
-    expect_error(ws.api.get(f"{deliveries_path(ws, s.agent_id)}/{missing('whdlv')}"), 404, "not_found")
-    expect_error(ws.api.post(retry_path(ws, s.agent_id, missing("whdlv"))), 404, "not_found")
+    expect_error(ws.api.get(f"{deliveries_path(ws, s.agent_id)}/{missing('whdel')}"), 404, "not_found")
+    expect_error(ws.api.post(retry_path(ws, s.agent_id, missing("whdel"))), 404, "not_found")
     expect_error(ws.api.get(f"{deliveries_path(ws, other_agent)}/{did}"), 404, "not_found")
     expect_error(ws.api.post(retry_path(ws, other_agent, did)), 404, "not_found")
-    expect_error(ws.api.get(f"{short_deliveries_path(s.agent_id)}/{missing('whdlv')}"), 404, "not_found")
+    expect_error(ws.api.get(f"{short_deliveries_path(s.agent_id)}/{missing('whdel')}"), 404, "not_found")
     # a malformed id is a 400, not a 404
     expect_error(ws.api.get(f"{deliveries_path(ws, s.agent_id)}/{missing('obj')}"), 400, "validation_error")
     assert expect(ws.api.get(deliveries_path(ws, other_agent)), 200)["items"] == []

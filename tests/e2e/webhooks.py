@@ -38,7 +38,7 @@ MAX_ATTEMPTS = 3
 # How long deliveries may take to settle on a slow 2-core machine (cron ticks every second).
 DELIVERY_TIMEOUT = 45.0
 
-DELIVERY_PREFIX = "whdlv_"
+DELIVERY_PREFIX = "whdel_"
 SECRET_RE = re.compile(r"^whsec_([A-Za-z0-9+/]+={0,2})$")
 
 PENDING = "WEBHOOK_DELIVERY_STATUS_PENDING"

@@ -46,7 +46,7 @@ kinds! {
     TaskKind => "task", "task";
     ScheduleKind => "sched", "schedule";
     FeedbackKind => "fb", "feedback";
-    DeliveryKind => "whdlv", "webhook delivery";
+    DeliveryKind => "whdel", "webhook delivery";
 }
 
 pub type AccountId = Id<AccountKind>;

@@ -25,7 +25,7 @@ pub(crate) fn queue(db: &Db, e: &EventRecord) -> Result<(), StoreError> {
          FROM objectives o JOIN agents a ON a.id = o.agent_id
          WHERE o.id = ?6 AND COALESCE(json_extract(a.spec, '$.webhookEventsUrl'), '') <> ''",
         &[
-            format!("whdlv_{ulid}").into(),
+            format!("whdel_{ulid}").into(),
             e.id.as_str().into(),
             e.data.kind().as_str().into(),
             PENDING.into(),

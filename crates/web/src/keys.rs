@@ -135,6 +135,7 @@ pub fn provision(
     let account = Account {
         metadata: meta(account_id.to_string(), account_name),
         spec: AccountSpec::default(),
+        info: None,
     };
     store::identity::insert_account(db, &account)?;
     let system = Profile {
