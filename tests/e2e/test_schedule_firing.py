@@ -309,9 +309,13 @@ def test_missed_instants_after_downtime_collapse_into_one_fire(app_variables, fa
         assert paused_resp["spec"]["status"] == PAUSED
         schedule, objs = settle(ws, s.agent_id, sid)
         new = after_kill(objs)
-        # no burst: one fire for all the missed instants, then the regular cadence (every 2 s; only the
-        # collapsed fire may come a single tick before the next instant)
-        assert_distinct_instants(objs)
+        # no burst: one fire for all the missed instants, then the regular cadence (every 2 s). The
+        # collapsed fire happens whenever the restarted scheduler first ticks, so it may come any time
+        # before the next instant: the cadence is checked on both sides of it, not across it.
+        before = [o for o in objs if created_at(o) <= killed_at]
+        assert_distinct_instants(before)
+        assert_distinct_instants(new[1:])
+        assert all(g > 0 for g in gaps(new)), gaps(new)
         assert sum(g < 1.5 for g in gaps(new)) <= 2, f"missed instants caught up one by one? {gaps(new)}"
         restart_window = paused_at - (killed_at + 10)
         assert len(new) <= restart_window / 2 + 3, (len(new), restart_window, gaps(new))
