@@ -85,6 +85,7 @@ pub static ROTATE_WEBHOOK_KEY: Operation = Operation {
     auth: Auth::Token(Some(Scope::All)),
     summary: "Replace the webhook signing secret (scope `*`); later deliveries use the new one",
     response: Some(schema::<Account>),
+    dry_run: true,
     ..BASE
 };
 
@@ -244,9 +245,9 @@ pub static ALL: &[&Operation] = &[
     &OPENAPI,
     &BOOTSTRAP,
     &ME,
-    &WHOAMI,
     &GET_ACCOUNT,
     &ROTATE_WEBHOOK_KEY,
+    &WHOAMI,
     &LIST_WORKSPACES,
     &CREATE_WORKSPACE,
     &GET_WORKSPACE,
