@@ -318,14 +318,8 @@ pub fn create_feedback(ctx: &Ctx) -> HandlerResult {
     {
         v.add("data.comment", "must be at most 10000 characters");
     }
-    let meta = body.metadata.clone().unwrap_or_default();
-    if let Some(ext) = &meta.external_id {
-        if let Err(e) = model::metadata::check_external_id(ext) {
-            v.add("metadata.externalId", e);
-        }
-    }
-    let labels = meta.labels.clone().unwrap_or_default();
-    model::metadata::check_labels(&labels, "metadata.labels", &mut v);
+    let (external_id, labels) =
+        model::objective::OperationMetadataInput::validate(body.metadata.as_ref(), &mut v);
     v.finish(())?;
     let p = ctx.principal()?;
     let feedback = ctx.write(|db| {
@@ -344,7 +338,7 @@ pub fn create_feedback(ctx: &Ctx) -> HandlerResult {
                 workspace_id: ctx.workspace()?.to_owned(),
                 profile_id: Some(p.profile_id.clone()),
                 created_at: model::time::format_ms(ctx.now_ms),
-                external_id: meta.external_id.clone(),
+                external_id: external_id.clone(),
                 labels: labels.clone(),
             },
             data: body.data.clone(),

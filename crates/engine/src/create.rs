@@ -8,10 +8,10 @@ use model::ids::{
     AgentKind, ContextWindowId, EventId, MemoryLayerKind, ObjectiveId, Ref, VariationKind,
 };
 use model::memory::MemoryLayerType;
-use model::metadata::{Labels, OperationMetadata};
+use model::metadata::OperationMetadata;
 use model::objective::{
     CreateObjectiveRequest, EventData, MemoryReference, Objective, ObjectiveData, ObjectiveStatus,
-    UserMessage, MAX_MEMORY_STACK, MAX_MESSAGE_CHARS,
+    OperationMetadataInput, UserMessage, MAX_MEMORY_STACK, MAX_MESSAGE_CHARS,
 };
 use model::tools::{ToolSetState, ToolState};
 use model::violations::Violations;
@@ -75,7 +75,7 @@ pub fn create(
             format!("must be at most {MAX_MESSAGE_CHARS} characters"),
         );
     }
-    let (external_id, labels) = check_metadata(&req, &mut v);
+    let (external_id, labels) = OperationMetadataInput::validate(req.metadata.as_ref(), &mut v);
     let secrets = check_secrets(&req, &mut v);
     let agent_ref = Ref::<AgentKind>::parse(&req.agent_id).map_err(|e| invalid("agentId", e));
     let variation_ref = req
@@ -237,20 +237,6 @@ pub fn create(
         },
     )?;
     Ok(id)
-}
-
-fn check_metadata(req: &CreateObjectiveRequest, v: &mut Violations) -> (Option<String>, Labels) {
-    let Some(m) = &req.metadata else {
-        return (None, Labels::default());
-    };
-    if let Some(ext) = &m.external_id {
-        if let Err(e) = model::metadata::check_external_id(ext) {
-            v.add("metadata.externalId", e);
-        }
-    }
-    let labels = m.labels.clone().unwrap_or_default();
-    model::metadata::check_labels(&labels, "metadata.labels", v);
-    (m.external_id.clone(), labels)
 }
 
 fn check_secrets(req: &CreateObjectiveRequest, v: &mut Violations) -> BTreeMap<String, String> {

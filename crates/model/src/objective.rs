@@ -473,6 +473,26 @@ pub struct OperationMetadataInput {
     pub labels: Option<Labels>,
 }
 
+impl OperationMetadataInput {
+    /// Checks the external id and labels (named under `metadata.`); the values to store.
+    pub fn validate(
+        input: Option<&Self>,
+        v: &mut crate::violations::Violations,
+    ) -> (Option<String>, Labels) {
+        let Some(m) = input else {
+            return (None, Labels::default());
+        };
+        if let Some(ext) = &m.external_id {
+            if let Err(e) = crate::metadata::check_external_id(ext) {
+                v.add("metadata.externalId", e);
+            }
+        }
+        let labels = m.labels.clone().unwrap_or_default();
+        crate::metadata::check_labels(&labels, "metadata.labels", v);
+        (m.external_id.clone(), labels)
+    }
+}
+
 /// A secret only this objective's tool calls may use, as `{{secrets.NAME}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -179,6 +179,23 @@ impl<'r> Row<'r> {
         }
     }
 
+    /// A wire-enum column (`parse` is the enum's `parse`).
+    pub fn wire<T>(&self, i: usize, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+        let s = self.text(i)?;
+        parse(&s).ok_or_else(|| StoreError::Backend(format!("column {i}: unknown value {s}")))
+    }
+
+    /// A number column (SQLite hands back whole REALs as integers).
+    pub fn real(&self, i: usize) -> Result<f64, StoreError> {
+        match self.get(i)? {
+            Value::Real(f) => Ok(*f),
+            Value::Integer(n) => Ok(*n as f64),
+            other => Err(StoreError::Backend(format!(
+                "column {i}: expected a number, got {other:?}"
+            ))),
+        }
+    }
+
     pub fn is_null(&self, i: usize) -> bool {
         matches!(self.0.get(i), Some(Value::Null) | None)
     }

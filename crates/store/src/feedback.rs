@@ -53,11 +53,7 @@ const JOIN: &str = "LEFT JOIN profiles p ON p.id = f.profile_id";
 
 fn from_row(row: &[Value]) -> Result<ObjectiveFeedback, StoreError> {
     let r = Row(row);
-    let score = match r.0.get(9) {
-        Some(Value::Real(x)) => *x,
-        Some(Value::Integer(n)) => *n as f64,
-        other => return Err(StoreError::Backend(format!("feedback score: {other:?}"))),
-    };
+    let score = r.real(9)?;
     Ok(ObjectiveFeedback {
         metadata: OperationMetadata {
             id: r.text(0)?,

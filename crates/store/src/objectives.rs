@@ -153,11 +153,6 @@ fn ms(ts: &str) -> Result<i64, StoreError> {
     parse_ms(ts).map_err(StoreError::Backend)
 }
 
-fn enum_at<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    let s = r.text(i)?;
-    parse(&s).ok_or_else(|| StoreError::Backend(format!("column {i}: unknown value {s}")))
-}
-
 /// The largest id of `table` for this objective: new ids are generated after it.
 fn last_id(db: &Db, table: &str, objective_id: &str) -> Result<Option<String>, StoreError> {
     let row = db.one(
@@ -283,7 +278,7 @@ fn objective_from(row: &[Value], with_info: bool) -> Result<Objective, StoreErro
             external_id: r.opt_text(5)?,
             labels: r.json(6)?,
         },
-        status: enum_at(&r, 7, ObjectiveStatus::parse)?,
+        status: r.wire(7, ObjectiveStatus::parse)?,
         status_message: r.opt_text(8)?,
         data,
         info,
@@ -404,7 +399,7 @@ pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, Sto
         id: r.text(0)?,
         account_id: r.text(1)?,
         workspace_id: r.text(2)?,
-        status: enum_at(&r, 3, ObjectiveStatus::parse)?,
+        status: r.wire(3, ObjectiveStatus::parse)?,
         data: r.json(4)?,
         secrets: r.json(5)?,
         window_id: r.text(6)?,
@@ -415,7 +410,7 @@ pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, Sto
 /// The status of an objective (for steering requests, inside their transaction).
 pub fn status_of(db: &Db, id: &str) -> Result<Option<ObjectiveStatus>, StoreError> {
     let row = db.one("SELECT status FROM objectives WHERE id = ?1", &[id.into()])?;
-    row.map(|r| enum_at(&Row(&r), 0, ObjectiveStatus::parse))
+    row.map(|r| Row(&r).wire(0, ObjectiveStatus::parse))
         .transpose()
 }
 
@@ -750,8 +745,8 @@ fn call_from(row: &[Value]) -> Result<ToolCallRecord, StoreError> {
         account_id: r.text(2)?,
         workspace_id: r.text(3)?,
         window_id: r.text(4)?,
-        status: enum_at(&r, 5, ToolCallStatus::parse)?,
-        execution_status: enum_at(&r, 6, ExecutionStatus::parse)?,
+        status: r.wire(5, ToolCallStatus::parse)?,
+        execution_status: r.wire(6, ExecutionStatus::parse)?,
         callable: r.json(7)?,
         target: r.text(8)?,
         function_name: r.text(9)?,

@@ -79,8 +79,8 @@ fn from_row(row: &[Value], with_info: bool) -> Result<VariationRecord, StoreErro
 }
 
 fn info_at(r: &Row, at: usize) -> Result<VariationInfo, StoreError> {
-    let alpha = real(r, at)?;
-    let beta = real(r, at + 1)?;
+    let alpha = r.real(at)?;
+    let beta = r.real(at + 1)?;
     let mut rows: Vec<AssignmentRow> = r.json(at + 3)?;
     rows.sort_by(|a, b| a.id.cmp(&b.id));
     let mut layers: Vec<LayerRow> = r.json(at + 4)?;
@@ -145,16 +145,6 @@ fn info_at(r: &Row, at: usize) -> Result<VariationInfo, StoreError> {
         info.assignments.push(entry);
     }
     Ok(info)
-}
-
-fn real(r: &Row, i: usize) -> Result<f64, StoreError> {
-    match r.0.get(i) {
-        Some(Value::Real(f)) => Ok(*f),
-        Some(Value::Integer(n)) => Ok(*n as f64),
-        other => Err(StoreError::Backend(format!(
-            "column {i}: expected a number, got {other:?}"
-        ))),
-    }
 }
 
 pub fn insert(db: &Db, v: &Variation, agent_id: &str) -> Result<(), StoreError> {
@@ -420,7 +410,7 @@ pub fn weights(db: &Db, agent_id: &str) -> Result<Vec<(String, f64)>, StoreError
         .iter()
         .map(|row| {
             let r = Row(row);
-            Ok((r.text(0)?, real(&r, 1)?))
+            Ok((r.text(0)?, r.real(1)?))
         })
         .collect()
 }

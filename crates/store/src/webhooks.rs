@@ -42,8 +42,7 @@ const COLS: &str = "d.id, d.account_id, d.workspace_id, d.agent_id, d.objective_
 
 fn from_row(row: &[Value]) -> Result<WebhookDelivery, StoreError> {
     let r = Row(row);
-    let enum_at = |i: usize| -> Result<String, StoreError> { r.text(i) };
-    let status = DeliveryStatus::parse(&enum_at(8)?).unwrap_or(DeliveryStatus::Unspecified);
+    let status = r.wire(8, DeliveryStatus::parse)?;
     let headers: Option<BTreeMap<String, String>> = if r.is_null(14) {
         None
     } else {
@@ -63,7 +62,7 @@ fn from_row(row: &[Value]) -> Result<WebhookDelivery, StoreError> {
             agent_id: r.text(3)?,
             objective_id: r.text(4)?,
             objective_event_id: r.text(5)?,
-            event_type: EventType::parse(&enum_at(6)?).unwrap_or(EventType::Unspecified),
+            event_type: r.wire(6, EventType::parse)?,
             webhook_id: r.text(3)?,
             webhook_url: r.text(7)?,
             status,
