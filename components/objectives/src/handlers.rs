@@ -55,6 +55,17 @@ fn objective_id(ctx: &Ctx, db: &Db, name: &str) -> Result<String, ApiError> {
     })
 }
 
+/// The objective named by path parameter `name`, whole, in one lookup.
+fn find(ctx: &Ctx, db: &Db, name: &str) -> Result<Objective, ApiError> {
+    let r: Ref<ObjectiveKind> = ctx.reference(name)?;
+    objectives::get(db, ctx.workspace()?, &r)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "objective `{}` does not exist in this workspace",
+            ctx.param(name)
+        ))
+    })
+}
+
 fn load(ctx: &Ctx, db: &Db, id: &str) -> Result<Objective, ApiError> {
     let r = Ref::Id(model::ids::ObjectiveId::parse(id).map_err(|_| ApiError::internal())?);
     objectives::get(db, ctx.workspace()?, &r)?.ok_or_else(|| {
@@ -106,8 +117,7 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
 }
 
 pub fn get(ctx: &Ctx) -> HandlerResult {
-    let id = objective_id(ctx, ctx.db, "id")?;
-    Ok(Reply::ok(&load(ctx, ctx.db, &id)?))
+    Ok(Reply::ok(&find(ctx, ctx.db, "id")?))
 }
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
@@ -159,8 +169,8 @@ pub fn resume(ctx: &Ctx) -> HandlerResult {
     let body: ContinueRequest = ctx.json()?;
     let a = actor(ctx)?;
     let event = ctx.write(|db| {
-        let id = objective_id(ctx, db, "id")?;
-        let o = load(ctx, db, &id)?;
+        let o = find(ctx, db, "id")?;
+        let id = o.metadata.id.clone();
         let window = o
             .info
             .map(|i| i.current_context_window_id)
@@ -183,8 +193,8 @@ pub fn cancel(ctx: &Ctx) -> HandlerResult {
     }
     let a = actor(ctx)?;
     let objective = ctx.write(|db| {
-        let id = objective_id(ctx, db, "id")?;
-        let o = load(ctx, db, &id)?;
+        let o = find(ctx, db, "id")?;
+        let id = o.metadata.id.clone();
         let window = o
             .info
             .map(|i| i.current_context_window_id)
@@ -323,8 +333,8 @@ pub fn create_feedback(ctx: &Ctx) -> HandlerResult {
     v.finish(())?;
     let p = ctx.principal()?;
     let feedback = ctx.write(|db| {
-        let id = objective_id(ctx, db, "objectiveId")?;
-        let o = load(ctx, db, &id)?;
+        let o = find(ctx, db, "objectiveId")?;
+        let id = o.metadata.id.clone();
         if o.info.as_ref().map_or(0, |i| i.total_iterations) == 0 {
             return Err(ApiError::failed_precondition(format!(
                 "objective `{id}` has not run yet (no model answer); give feedback once it has"
