@@ -120,6 +120,13 @@ fn payload(db: &Db, c: &Claimed) -> Result<Result<(String, Vec<u8>), String>, St
     )))
 }
 
+/// An attempt after which no other follows, whatever the retry schedule says.
+fn settle(mut a: Attempt, status: DeliveryStatus) -> Attempt {
+    a.status = status;
+    a.next_attempt_at = None;
+    a
+}
+
 fn attempt(env: &Env, db: &Db, c: &Claimed, schedule: &[i64]) -> Result<(), StoreError> {
     let started = env.clock.now_ms();
     let failed = |error: String, status: Option<i64>, headers, length| {
@@ -144,9 +151,7 @@ fn attempt(env: &Env, db: &Db, c: &Claimed, schedule: &[i64]) -> Result<(), Stor
     let (account_id, body) = match payload(db, c)? {
         Ok(p) => p,
         Err(reason) => {
-            let mut a = failed(reason, None, None, None);
-            a.status = DeliveryStatus::Failed;
-            a.next_attempt_at = None;
+            let a = settle(failed(reason, None, None, None), DeliveryStatus::Failed);
             return webhooks::record_attempt(db, &c.id, &a);
         }
     };
@@ -176,12 +181,7 @@ fn attempt(env: &Env, db: &Db, c: &Claimed, schedule: &[i64]) -> Result<(), Stor
             env.http.send(req, limits)
         });
     let a = match outcome {
-        Err(refused) => {
-            let mut a = failed(refused, None, None, None);
-            a.status = DeliveryStatus::Failed;
-            a.next_attempt_at = None;
-            a
-        }
+        Err(refused) => settle(failed(refused, None, None, None), DeliveryStatus::Failed),
         Ok(Err(e)) => {
             let message = match e {
                 HttpError::Timeout => format!("no answer within {} s", TIMEOUT_MS / 1000),
@@ -221,9 +221,10 @@ fn attempt(env: &Env, db: &Db, c: &Claimed, schedule: &[i64]) -> Result<(), Stor
             } else if status == 410 {
                 let reason = "the endpoint answered 410 Gone: deliveries to this URL are disabled"
                     .to_owned();
-                let mut a = failed(reason.clone(), Some(status), Some(headers), Some(length));
-                a.status = DeliveryStatus::Disabled;
-                a.next_attempt_at = None;
+                let a = settle(
+                    failed(reason.clone(), Some(status), Some(headers), Some(length)),
+                    DeliveryStatus::Disabled,
+                );
                 db.transaction(true, |db| {
                     webhooks::record_attempt(db, &c.id, &a)?;
                     webhooks::disable_url(db, &c.agent_id, &c.url, &reason)
