@@ -197,7 +197,9 @@ pub struct EventInfo {
     pub objective: BareMetadata,
 }
 
-/// The event's payload under the key its type names.
+/// The event's payload under the key its type names. (Variants differ in size; events
+/// are built once and serialized, so boxing would buy nothing.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 pub enum EventData {
@@ -234,6 +236,25 @@ pub enum EventData {
     Cancelled { cancelled: Cancelled },
     #[serde(rename = "OBJECTIVE_EVENT_TYPE_FINALIZED", rename_all = "camelCase")]
     Finalized { finalized: Finalized },
+    #[serde(
+        rename = "OBJECTIVE_EVENT_TYPE_CONTEXT_WINDOW_COMPACTED",
+        rename_all = "camelCase"
+    )]
+    ContextWindowCompacted {
+        context_window_compacted: ContextWindowCompacted,
+    },
+    #[serde(rename = "OBJECTIVE_EVENT_TYPE_MEMORY_READ", rename_all = "camelCase")]
+    MemoryRead { memory_read: MemoryRead },
+    #[serde(
+        rename = "OBJECTIVE_EVENT_TYPE_SUB_AGENT_SPAWNED",
+        rename_all = "camelCase"
+    )]
+    SubAgentSpawned { sub_agent_spawned: SubAgentSpawned },
+    #[serde(
+        rename = "OBJECTIVE_EVENT_TYPE_SUB_AGENT_UPDATED",
+        rename_all = "camelCase"
+    )]
+    SubAgentUpdated { sub_agent_updated: SubAgentUpdated },
 }
 
 impl EventData {
@@ -250,6 +271,10 @@ impl EventData {
             EventData::Error { .. } => EventType::Error,
             EventData::Cancelled { .. } => EventType::Cancelled,
             EventData::Finalized { .. } => EventType::Finalized,
+            EventData::ContextWindowCompacted { .. } => EventType::ContextWindowCompacted,
+            EventData::MemoryRead { .. } => EventType::MemoryRead,
+            EventData::SubAgentSpawned { .. } => EventType::SubAgentSpawned,
+            EventData::SubAgentUpdated { .. } => EventType::SubAgentUpdated,
         }
     }
 }
@@ -336,6 +361,75 @@ pub struct Cancelled {
 pub struct Finalized {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
+}
+
+/// A context window was compacted into a new one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextWindowCompacted {
+    /// Messages of the old window that were cleared or summarized.
+    pub messages_compacted: i64,
+    pub new_context_window: ContextWindowData,
+    /// `toolResultClearing` and/or `summarization`.
+    pub strategies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// `memory_read` resolved a key (misses write no event).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemoryRead {
+    pub memory_entry_id: String,
+    /// The top-most layer holding the key; layers beneath it are shadowed.
+    pub memory_layer_id: String,
+    pub message: String,
+}
+
+/// A sub-agent call started a child objective.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SubAgentSpawned {
+    pub agent: crate::metadata::ResourceMetadata,
+    pub objective: OperationMetadata,
+    /// The child's initial message.
+    pub task: String,
+}
+
+crate::wire_enum! {
+    /// How a sub-agent's objective ended, as the parent sees it.
+    SubAgentStatus {
+        Unspecified = "STATUS_UNSPECIFIED",
+        Pending = "STATUS_PENDING",
+        Running = "STATUS_RUNNING",
+        Completed = "STATUS_COMPLETED",
+        Failed = "STATUS_FAILED",
+        Cancelled = "STATUS_CANCELLED",
+    }
+}
+
+/// A sub-agent's objective ended; `message` is what the parent's model receives.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SubAgentUpdated {
+    pub agent: BareMetadata,
+    pub objective: BareMetadata,
+    pub status: SubAgentStatus,
+    pub message: String,
+}
+
+/// `POST …/objectives/{id}:compact`
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompactRequest {
+    /// Replaces the variation's compaction config for this compaction.
+    #[serde(default)]
+    pub compaction_config: Option<crate::variation::CompactionConfig>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactResponse {
+    /// The new context window.
+    pub context_window: ContextWindowData,
 }
 
 /// A tool's answer: content blocks (text only, for now).

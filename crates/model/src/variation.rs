@@ -64,6 +64,36 @@ pub struct CompactionConfig {
     pub trigger_threshold: Option<f64>,
 }
 
+impl CompactionConfig {
+    /// Checks the config, naming fields under `at` (e.g. `spec.compactionConfig`).
+    pub fn validate(&self, at: &str, v: &mut Violations) {
+        let f = |name: &str| format!("{at}.{name}");
+        if let Some(t) = self.trigger_threshold {
+            if !(t > 0.0 && t <= 1.0) {
+                v.add(f("triggerThreshold"), "must be in (0, 1]");
+            }
+        }
+        if let Some(n) = self
+            .tool_result_clearing
+            .as_ref()
+            .and_then(|t| t.preserve_recent_results)
+        {
+            if n < 0 {
+                v.add(f("toolResultClearing.preserveRecentResults"), "must be ≥ 0");
+            }
+        }
+        if let Some(i) = self
+            .summarization
+            .as_ref()
+            .and_then(|s| s.instructions.as_ref())
+        {
+            if i.len() > MAX_PROMPT_BYTES {
+                v.add(f("summarization.instructions"), "must be at most 256 KiB");
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Summarization {
@@ -220,35 +250,7 @@ impl VariationSpec {
             }
         }
         if let Some(c) = &self.compaction_config {
-            if let Some(t) = c.trigger_threshold {
-                if !(t > 0.0 && t <= 1.0) {
-                    v.add(f("compactionConfig.triggerThreshold"), "must be in (0, 1]");
-                }
-            }
-            if let Some(n) = c
-                .tool_result_clearing
-                .as_ref()
-                .and_then(|t| t.preserve_recent_results)
-            {
-                if n < 0 {
-                    v.add(
-                        f("compactionConfig.toolResultClearing.preserveRecentResults"),
-                        "must be ≥ 0",
-                    );
-                }
-            }
-            if let Some(i) = c
-                .summarization
-                .as_ref()
-                .and_then(|s| s.instructions.as_ref())
-            {
-                if i.len() > MAX_PROMPT_BYTES {
-                    v.add(
-                        f("compactionConfig.summarization.instructions"),
-                        "must be at most 256 KiB",
-                    );
-                }
-            }
+            c.validate(&f("compactionConfig"), v);
         }
         if let Some(c) = &self.constraints {
             for (name, value) in [

@@ -261,3 +261,145 @@ pub fn delete_entry(db: &Db, id: &str) -> Result<bool, StoreError> {
     )?;
     Ok(!rows.rows.is_empty())
 }
+
+// ---- the runtime's view: memory_read / memory_write
+
+/// An entry `memory_read` resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolved {
+    pub entry_id: String,
+    pub content: String,
+}
+
+/// The live entry with `key` in one layer (`pinned`: only that entry may match);
+/// expired episodic entries are invisible.
+pub fn resolve_key(
+    db: &Db,
+    layer_id: &str,
+    pinned: Option<&str>,
+    key: &str,
+    now_ms: i64,
+) -> Result<Option<Resolved>, StoreError> {
+    let row = db.one(
+        "SELECT id, content FROM memory_entries
+         WHERE layer_id = ?1 AND key = ?2 AND (expires_at IS NULL OR expires_at > ?3)
+           AND (?4 IS NULL OR id = ?4)",
+        &[layer_id.into(), key.into(), now_ms.into(), pinned.into()],
+    )?;
+    let Some(row) = row else { return Ok(None) };
+    let r = Row(&row);
+    db.exec(
+        "UPDATE memory_layers SET last_used_at = ?2 WHERE id = ?1",
+        &[layer_id.into(), now_ms.into()],
+    )?;
+    Ok(Some(Resolved {
+        entry_id: r.text(0)?,
+        content: r.text(1)?,
+    }))
+}
+
+/// The layer's name, for event messages.
+pub fn layer_name(db: &Db, layer_id: &str) -> Result<Option<String>, StoreError> {
+    let row = db.one(
+        "SELECT name FROM memory_layers WHERE id = ?1",
+        &[layer_id.into()],
+    )?;
+    row.map(|r| Row(&r).text(0)).transpose()
+}
+
+/// Who and when, for rows the runtime writes.
+pub struct Writer<'a> {
+    pub account_id: &'a str,
+    pub workspace_id: &'a str,
+    pub profile_id: &'a str,
+    pub now_ms: i64,
+}
+
+/// The system-managed episodic layer of (agent, key), created on first use with
+/// `new_id`; returns its id.
+pub fn episodic_layer(
+    db: &Db,
+    w: &Writer,
+    agent_id: &str,
+    episodic_key: &str,
+    new_id: &str,
+) -> Result<String, StoreError> {
+    if let Some(row) = db.one(
+        "SELECT id FROM memory_layers WHERE agent_id = ?1 AND episodic_key = ?2",
+        &[agent_id.into(), episodic_key.into()],
+    )? {
+        return Row(&row).text(0);
+    }
+    let spec = MemoryLayerSpec {
+        kind: model::memory::MemoryLayerType::Episodic,
+        description: Some(format!(
+            "Episodic memory of agent {agent_id} for key `{episodic_key}` (managed by the runtime)"
+        )),
+        agent_id: Some(agent_id.to_owned()),
+        episodic_key: Some(episodic_key.to_owned()),
+        expires_at: None,
+        system_managed: true,
+    };
+    db.exec(
+        "INSERT INTO memory_layers (id, account_id, workspace_id, name, labels, profile_id,
+             created_at, updated_at, kind, spec, agent_id, episodic_key)
+         VALUES (?1, ?2, ?3, ?4, '{}', ?5, ?6, ?6, ?7, ?8, ?9, ?10)",
+        &[
+            new_id.into(),
+            w.account_id.into(),
+            w.workspace_id.into(),
+            format!("episodic: {episodic_key}").into(),
+            w.profile_id.into(),
+            w.now_ms.into(),
+            spec.kind.as_str().into(),
+            json_text(&spec),
+            agent_id.into(),
+            episodic_key.into(),
+        ],
+    )?;
+    Ok(new_id.to_owned())
+}
+
+/// Writes (or overwrites) `key` in an episodic layer; `expires_at_ms` from the
+/// variation's TTL. The layer's own expiry follows its newest entry.
+pub fn write_episodic(
+    db: &Db,
+    w: &Writer,
+    layer_id: &str,
+    new_entry_id: &str,
+    key: &str,
+    content: &str,
+    expires_at_ms: Option<i64>,
+) -> Result<(), StoreError> {
+    db.exec(
+        "INSERT INTO memory_entries (id, account_id, workspace_id, layer_id, name, labels,
+             profile_id, created_at, updated_at, key, content, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?7, ?7, ?5, ?8, ?9)
+         ON CONFLICT (layer_id, key) DO UPDATE SET content = excluded.content,
+             expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+        &[
+            new_entry_id.into(),
+            w.account_id.into(),
+            w.workspace_id.into(),
+            layer_id.into(),
+            key.into(),
+            w.profile_id.into(),
+            w.now_ms.into(),
+            content.into(),
+            expires_at_ms.into(),
+        ],
+    )?;
+    let expires = expires_at_ms.map(format_ms);
+    db.exec(
+        "UPDATE memory_layers SET expires_at = ?2, updated_at = ?3, last_used_at = ?3,
+             spec = json_set(spec, '$.expiresAt', ?4)
+         WHERE id = ?1",
+        &[
+            layer_id.into(),
+            expires_at_ms.into(),
+            w.now_ms.into(),
+            expires.into(),
+        ],
+    )?;
+    Ok(())
+}

@@ -28,6 +28,20 @@ pub struct SnapshotTool {
     pub adapter: Adapter,
 }
 
+/// An agent offered to the model as a tool, frozen into an objective at create.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubAgent {
+    pub agent_id: String,
+    pub name: String,
+    /// The function name the model sees (unique within the objective).
+    pub llm_name: String,
+    pub description: String,
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+    /// The agent has an `inputDataSchema`: arguments become the child's `data`.
+    pub takes_data: bool,
+}
+
 /// Everything written when an objective is created, in one transaction.
 pub struct NewObjective<'a> {
     pub objective: &'a Objective,
@@ -37,6 +51,9 @@ pub struct NewObjective<'a> {
     pub memory_stack: &'a [MemoryReference],
     pub window_id: &'a str,
     pub tools: &'a [SnapshotTool],
+    pub sub_agents: &'a [SubAgent],
+    /// The episodic layer on top of the stack (also the stack's last element).
+    pub episodic_layer_id: Option<&'a str>,
     pub first_event: &'a EventRecord,
 }
 
@@ -99,6 +116,8 @@ pub struct ToolCallRecord {
     pub attempts: i64,
     pub content_deadline_ms: Option<i64>,
     pub changed_by: Option<String>,
+    /// Sub-agent calls: the objective they started.
+    pub child_objective_id: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -186,8 +205,10 @@ pub fn insert(db: &Db, n: &NewObjective) -> Result<(), StoreError> {
     db.exec(
         "INSERT INTO objectives (id, account_id, workspace_id, profile_id, created_at, updated_at,
              external_id, labels, agent_id, variation_id, parent_objective_id, source_schedule_id,
-             status, data, memory_stack, secrets, window_id, runnable)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1)",
+             status, data, memory_stack, secrets, window_id, sub_agents, episodic_layer_id,
+             runnable)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+             ?17, ?18, 1)",
         &[
             m.id.as_str().into(),
             m.account_id.as_str().into(),
@@ -205,6 +226,8 @@ pub fn insert(db: &Db, n: &NewObjective) -> Result<(), StoreError> {
             json_text(&n.memory_stack),
             json_text(n.secrets),
             n.window_id.into(),
+            json_text(&n.sub_agents),
+            n.episodic_layer_id.into(),
         ],
     )?;
     db.exec(
@@ -384,12 +407,18 @@ pub struct RunState {
     pub secrets: BTreeMap<String, String>,
     pub window_id: String,
     pub tool_calls: i64,
+    pub memory_stack: Vec<MemoryReference>,
+    pub sub_agents: Vec<SubAgent>,
+    pub episodic_layer_id: Option<String>,
+    /// The last reply crossed the compaction threshold.
+    pub compact_due: bool,
 }
 
 /// The objective, if `owner` still holds its lease.
 pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, StoreError> {
     let row = db.one(
-        "SELECT id, account_id, workspace_id, status, data, secrets, window_id, tool_calls
+        "SELECT id, account_id, workspace_id, status, data, secrets, window_id, tool_calls,
+             memory_stack, sub_agents, episodic_layer_id, compact_due
          FROM objectives WHERE id = ?1 AND lease_owner = ?2",
         &[id.into(), owner.into()],
     )?;
@@ -404,6 +433,10 @@ pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, Sto
         secrets: r.json(5)?,
         window_id: r.text(6)?,
         tool_calls: r.int(7)?,
+        memory_stack: r.json(8)?,
+        sub_agents: r.json(9)?,
+        episodic_layer_id: r.opt_text(10)?,
+        compact_due: r.int(11)? != 0,
     }))
 }
 
@@ -437,6 +470,14 @@ pub fn set_status(
             now_ms.into(),
         ],
     )?;
+    if status.has_ended() {
+        // a parent waiting on this objective has a step to take
+        db.exec(
+            "UPDATE objectives SET runnable = 1, wake_at = NULL
+             WHERE id = (SELECT parent_objective_id FROM objectives WHERE id = ?1)",
+            &[id.into()],
+        )?;
+    }
     Ok(())
 }
 
@@ -735,7 +776,8 @@ pub fn snapshot_tools(db: &Db, objective_id: &str) -> Result<Vec<SnapshotTool>, 
 
 const CALL_COLS: &str = "c.id, c.objective_id, c.account_id, c.workspace_id, c.window_id, c.status,
     c.execution_status, c.callable, c.target, c.function_name, c.arguments, c.memo, c.result,
-    c.error, c.attempts, c.content_deadline, c.changed_by, c.created_at, c.updated_at";
+    c.error, c.attempts, c.content_deadline, c.changed_by, c.created_at, c.updated_at,
+    c.child_objective_id";
 
 fn call_from(row: &[Value]) -> Result<ToolCallRecord, StoreError> {
     let r = Row(row);
@@ -763,6 +805,7 @@ fn call_from(row: &[Value]) -> Result<ToolCallRecord, StoreError> {
         changed_by: r.opt_text(16)?,
         created_at_ms: r.int(17)?,
         updated_at_ms: r.int(18)?,
+        child_objective_id: r.opt_text(19)?,
     })
 }
 
@@ -770,7 +813,7 @@ pub fn insert_call(db: &Db, c: &ToolCallRecord) -> Result<(), StoreError> {
     db.exec(
         &format!(
             "INSERT INTO objective_tool_calls ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-                 ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                 ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             CALL_COLS.replace("c.", "")
         ),
         &call_values(c),
@@ -799,6 +842,7 @@ fn call_values(c: &ToolCallRecord) -> Vec<Value> {
         c.changed_by.clone().into(),
         c.created_at_ms.into(),
         c.updated_at_ms.into(),
+        c.child_objective_id.clone().into(),
     ]
 }
 
@@ -806,7 +850,8 @@ fn call_values(c: &ToolCallRecord) -> Vec<Value> {
 pub fn update_call(db: &Db, c: &ToolCallRecord) -> Result<(), StoreError> {
     db.exec(
         "UPDATE objective_tool_calls SET status = ?2, execution_status = ?3, memo = ?4, result = ?5,
-             error = ?6, attempts = ?7, content_deadline = ?8, changed_by = ?9, updated_at = ?10
+             error = ?6, attempts = ?7, content_deadline = ?8, changed_by = ?9, updated_at = ?10,
+             child_objective_id = ?11
          WHERE id = ?1",
         &[
             c.id.as_str().into(),
@@ -819,6 +864,7 @@ pub fn update_call(db: &Db, c: &ToolCallRecord) -> Result<(), StoreError> {
             c.content_deadline_ms.into(),
             c.changed_by.clone().into(),
             c.updated_at_ms.into(),
+            c.child_objective_id.clone().into(),
         ],
     )?;
     Ok(())
@@ -1007,4 +1053,223 @@ pub fn get_event(db: &Db, id: &str) -> Result<Option<EventRecord>, StoreError> {
         &[id.into()],
     )?;
     row.map(|r| event_from(&r)).transpose()
+}
+
+// ---- sub-objectives, output
+
+/// How a child objective stands, as its parent needs to know.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChildOutcome {
+    pub status: ObjectiveStatus,
+    pub status_message: Option<String>,
+    pub output: Option<serde_json::Value>,
+    /// The text of its last ASSISTANT_MESSAGE.
+    pub answer: Option<String>,
+}
+
+pub fn child_outcome(db: &Db, id: &str) -> Result<Option<ChildOutcome>, StoreError> {
+    let row = db.one(
+        "SELECT o.status, o.status_message, json_object('v', json_extract(o.data, '$.output')),
+             (SELECT json_extract(e.data, '$.assistantMessage.content') FROM objective_events e
+              WHERE e.objective_id = o.id AND e.type = ?2 ORDER BY e.id DESC LIMIT 1)
+         FROM objectives o WHERE o.id = ?1",
+        &[
+            id.into(),
+            model::objective::EventType::AssistantMessage
+                .as_str()
+                .into(),
+        ],
+    )?;
+    let Some(row) = row else { return Ok(None) };
+    let r = Row(&row);
+    let output = r
+        .json::<serde_json::Value>(2)?
+        .get_mut("v")
+        .map(serde_json::Value::take)
+        .filter(|v| !v.is_null());
+    Ok(Some(ChildOutcome {
+        status: r.wire(0, ObjectiveStatus::parse)?,
+        status_message: r.opt_text(1)?,
+        output,
+        answer: r.opt_text(3)?,
+    }))
+}
+
+/// Children that have not ended (to cancel with their parent): (id, window id).
+pub fn running_children(db: &Db, parent_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = db.exec(
+        &format!(
+            "SELECT id, window_id FROM objectives
+             WHERE parent_objective_id = ?1 AND status NOT IN ('{}', '{}', '{}', '{}')",
+            ObjectiveStatus::Completed.as_str(),
+            ObjectiveStatus::Finalized.as_str(),
+            ObjectiveStatus::Cancelled.as_str(),
+            ObjectiveStatus::Failed.as_str(),
+        ),
+        &[parent_id.into()],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            let r = Row(row);
+            Ok((r.text(0)?, r.text(1)?))
+        })
+        .collect()
+}
+
+/// Sub-objectives started so far (for `maxSubObjectives`).
+pub fn count_children(db: &Db, parent_id: &str) -> Result<i64, StoreError> {
+    let row = db.one(
+        "SELECT COUNT(*) FROM objectives WHERE parent_objective_id = ?1",
+        &[parent_id.into()],
+    )?;
+    row.map_or(Ok(0), |r| Row(&r).int(0))
+}
+
+/// Invalid `submit_output` calls so far (they are bounded).
+pub fn failed_calls_of(db: &Db, objective_id: &str, target: &str) -> Result<i64, StoreError> {
+    let row = db.one(
+        "SELECT COUNT(*) FROM objective_tool_calls
+         WHERE objective_id = ?1 AND target = ?2 AND execution_status = ?3",
+        &[
+            objective_id.into(),
+            target.into(),
+            ExecutionStatus::Failed.as_str().into(),
+        ],
+    )?;
+    row.map_or(Ok(0), |r| Row(&r).int(0))
+}
+
+/// Records the structured output in the objective's `data.output`.
+pub fn set_output(db: &Db, id: &str, output: &serde_json::Value) -> Result<(), StoreError> {
+    db.exec(
+        "UPDATE objectives SET data = json_set(data, '$.output', json(?2)) WHERE id = ?1",
+        &[id.into(), json_text(output)],
+    )?;
+    Ok(())
+}
+
+// ---- compaction
+
+pub fn set_compact_due(db: &Db, id: &str, due: bool) -> Result<(), StoreError> {
+    db.exec(
+        "UPDATE objectives SET compact_due = ?2 WHERE id = ?1",
+        &[id.into(), due.into()],
+    )?;
+    Ok(())
+}
+
+/// A window's place and what it carries over from the one before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowState {
+    pub sequence: i64,
+    pub continue_instructions: Option<String>,
+    /// JSON the engine wrote at compaction (its provider-neutral turns).
+    pub carried: Option<String>,
+}
+
+pub fn window_state(db: &Db, window_id: &str) -> Result<Option<WindowState>, StoreError> {
+    let row = db.one(
+        "SELECT sequence, continue_instructions, carried FROM context_windows WHERE id = ?1",
+        &[window_id.into()],
+    )?;
+    let Some(row) = row else { return Ok(None) };
+    let r = Row(&row);
+    Ok(Some(WindowState {
+        sequence: r.int(0)?,
+        continue_instructions: r.opt_text(1)?,
+        carried: r.opt_text(2)?,
+    }))
+}
+
+/// A window opened by compaction.
+pub struct NewWindow<'a> {
+    pub id: &'a str,
+    pub objective_id: &'a str,
+    pub account_id: &'a str,
+    pub workspace_id: &'a str,
+    pub sequence: i64,
+    pub continue_instructions: Option<&'a str>,
+    pub carried: &'a str,
+    pub created_at_ms: i64,
+}
+
+/// Opens the window and makes it the objective's current one.
+pub fn open_window(db: &Db, w: &NewWindow) -> Result<ContextWindow, StoreError> {
+    db.exec(
+        "INSERT INTO context_windows (id, objective_id, account_id, workspace_id, sequence,
+             continue_instructions, carried, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &[
+            w.id.into(),
+            w.objective_id.into(),
+            w.account_id.into(),
+            w.workspace_id.into(),
+            w.sequence.into(),
+            w.continue_instructions.into(),
+            w.carried.into(),
+            w.created_at_ms.into(),
+        ],
+    )?;
+    db.exec(
+        "UPDATE objectives SET window_id = ?2, windows = windows + 1, compact_due = 0 WHERE id = ?1",
+        &[w.objective_id.into(), w.id.into()],
+    )?;
+    Ok(ContextWindow {
+        metadata: OperationMetadata {
+            id: w.id.to_owned(),
+            account_id: w.account_id.to_owned(),
+            workspace_id: w.workspace_id.to_owned(),
+            profile_id: None,
+            created_at: format_ms(w.created_at_ms),
+            external_id: None,
+            labels: Labels::default(),
+        },
+        data: ContextWindowData {
+            objective_id: w.objective_id.to_owned(),
+            sequence: w.sequence,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            previous_window_continue_instructions: w.continue_instructions.map(str::to_owned),
+        },
+    })
+}
+
+/// Takes the lease whatever the objective's schedule (for `:compact`, which works on
+/// waiting and ended objectives); false while someone else holds it.
+pub fn claim_idle(
+    db: &Db,
+    id: &str,
+    owner: &str,
+    now_ms: i64,
+    lease_ms: i64,
+) -> Result<bool, StoreError> {
+    let rows = db.exec(
+        "UPDATE objectives SET lease_owner = ?2, lease_until = ?3
+         WHERE id = ?1 AND lease_until <= ?4 RETURNING id",
+        &[
+            id.into(),
+            owner.into(),
+            (now_ms + lease_ms).into(),
+            now_ms.into(),
+        ],
+    )?;
+    Ok(!rows.rows.is_empty())
+}
+
+/// Up to `limit` events after `after` (from the first without), oldest first.
+pub fn events_after(
+    db: &Db,
+    objective_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<EventRecord>, StoreError> {
+    let rows = db.exec(
+        &format!(
+            "SELECT {EVENT_COLS} FROM objective_events e
+             WHERE e.objective_id = ?1 AND (?2 IS NULL OR e.id > ?2) ORDER BY e.id LIMIT ?3"
+        ),
+        &[objective_id.into(), after.into(), limit.into()],
+    )?;
+    rows.rows.iter().map(|r| event_from(r)).collect()
 }

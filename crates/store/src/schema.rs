@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_objectives.sql"),
     include_str!("../migrations/0004_schedules.sql"),
     include_str!("../migrations/0005_webhooks_feedback.sql"),
+    include_str!("../migrations/0006_engine_depth.sql"),
 ];
 
 /// The schema version this build writes and expects.
