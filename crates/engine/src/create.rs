@@ -5,7 +5,8 @@
 use crate::builtins;
 use model::enums::{AgentStatus, VariationSelectionMode};
 use model::ids::{
-    AgentKind, ContextWindowId, EventId, MemoryLayerKind, ObjectiveId, Ref, VariationKind,
+    AgentKind, ContextWindowId, EventId, MemoryEntryKind, MemoryLayerId, MemoryLayerKind,
+    ObjectiveId, Ref, VariationKind,
 };
 use model::memory::MemoryLayerType;
 use model::metadata::OperationMetadata;
@@ -19,6 +20,8 @@ use ports::Random;
 use std::collections::{BTreeMap, BTreeSet};
 use store::objectives::{EventRecord, NewObjective, SnapshotTool};
 use store::{Db, StoreError};
+
+const MAX_EPISODIC_KEY_CHARS: usize = 256;
 
 /// Who creates the objective.
 pub struct Creator<'a> {
@@ -76,6 +79,16 @@ pub fn create(
         );
     }
     let (external_id, labels) = OperationMetadataInput::validate(req.metadata.as_ref(), &mut v);
+    if let Some(key) = &req.episodic_key {
+        if key.trim().is_empty() {
+            v.add("episodicKey", "may not be blank");
+        } else if key.chars().count() > MAX_EPISODIC_KEY_CHARS {
+            v.add(
+                "episodicKey",
+                format!("must be at most {MAX_EPISODIC_KEY_CHARS} characters"),
+            );
+        }
+    }
     let secrets = check_secrets(&req, &mut v);
     let agent_ref = Ref::<AgentKind>::parse(&req.agent_id).map_err(|e| invalid("agentId", e));
     let variation_ref = req
@@ -169,13 +182,35 @@ pub fn create(
         })?;
 
     let info = variation.info.take();
-    let tools = snapshot_tools(db, who.workspace_id, info.as_ref())?;
-    let memory_stack = effective_memory_stack(
+    let mut taken: BTreeSet<String> = builtins::NAMES.iter().map(|n| n.to_string()).collect();
+    let tools = snapshot_tools(db, who.workspace_id, info.as_ref(), &mut taken)?;
+    let sub_agents = crate::subagents::snapshot(db, who.workspace_id, info.as_ref(), &mut taken)?;
+    let mut memory_stack = effective_memory_stack(
         db,
         who.workspace_id,
         info.as_ref(),
         req.memory_stack.as_deref(),
     )?;
+    // The episodic layer of (agent, key) sits on top of the stack; it does not count
+    // towards the limit on the layers a client composes.
+    let episodic_layer_id = match (&req.episodic_key, variation.spec.enable_episodic_memory) {
+        (Some(key), Some(true)) => {
+            let writer = store::memory::Writer {
+                account_id: who.account_id,
+                workspace_id: who.workspace_id,
+                profile_id: who.profile_id.unwrap_or(&agent.metadata.profile_id),
+                now_ms,
+            };
+            let new_id = MemoryLayerId::generate(now_ms, random.next_u128()).into_string();
+            let id = store::memory::episodic_layer(db, &writer, &agent_id, key, &new_id)?;
+            memory_stack.push(MemoryReference {
+                memory_layer_id: id.clone(),
+                memory_entry_id: None,
+            });
+            Some(id)
+        }
+        _ => None,
+    };
 
     let id = ObjectiveId::generate(now_ms, random.next_u128()).into_string();
     let window_id = ContextWindowId::generate(now_ms, random.next_u128()).into_string();
@@ -233,6 +268,8 @@ pub fn create(
             memory_stack: &memory_stack,
             window_id: &window_id,
             tools: &tools,
+            sub_agents: &sub_agents,
+            episodic_layer_id: episodic_layer_id.as_deref(),
             first_event: &first_event,
         },
     )?;
@@ -303,6 +340,7 @@ fn snapshot_tools(
     db: &Db,
     workspace_id: &str,
     info: Option<&model::variation::VariationInfo>,
+    taken: &mut BTreeSet<String>,
 ) -> Result<Vec<SnapshotTool>, CreateError> {
     let Some(info) = info else {
         return Ok(Vec::new());
@@ -337,7 +375,6 @@ fn snapshot_tools(
             }
         }
     }
-    let mut taken: BTreeSet<String> = builtins::NAMES.iter().map(|n| n.to_string()).collect();
     let mut seen_ids = BTreeSet::new();
     let mut out = Vec::new();
     for (mut tool, set) in tools {
@@ -347,15 +384,7 @@ fn snapshot_tools(
         {
             continue;
         }
-        let base = tool.spec.llm_tool_name.clone();
-        let mut name = base.clone();
-        let mut n = 2;
-        while taken.contains(&name) {
-            let suffix = format!("_{n}");
-            name = format!("{}{suffix}", &base[..base.len().min(64 - suffix.len())]);
-            n += 1;
-        }
-        taken.insert(name.clone());
+        let name = crate::subagents::unique_name(&tool.spec.llm_tool_name, taken);
         tool.info = None;
         out.push(SnapshotTool {
             tool,
@@ -402,9 +431,25 @@ fn effective_memory_stack(
                 "episodic layers are managed by the system and cannot be pushed; use episodicKey",
             ));
         }
+        let entry_id = match &r.memory_entry_id {
+            None => None,
+            Some(e) => {
+                let field = format!("memoryStack[{i}].memoryEntryId");
+                let entry_ref =
+                    Ref::<MemoryEntryKind>::parse(e).map_err(|msg| invalid(&field, msg))?;
+                let entry = store::memory::get_entry(db, &layer.metadata.id, &entry_ref)?
+                    .ok_or_else(|| {
+                        CreateError::NotFound(
+                            field.clone(),
+                            format!("memory layer `{}` has no entry `{e}`", layer.metadata.id),
+                        )
+                    })?;
+                Some(entry.metadata.id)
+            }
+        };
         stack.push(MemoryReference {
             memory_layer_id: layer.metadata.id,
-            memory_entry_id: r.memory_entry_id.clone(),
+            memory_entry_id: entry_id,
         });
     }
     if stack.len() > MAX_MEMORY_STACK {

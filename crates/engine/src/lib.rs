@@ -3,6 +3,7 @@
 //! secret templating — all over the ports, so it runs the same under Spin and natively.
 
 pub mod builtins;
+pub mod compact;
 pub mod create;
 pub mod execute;
 pub mod fire;
@@ -14,4 +15,5 @@ pub mod schedule;
 pub mod secrets;
 pub mod settings;
 pub mod steer;
+pub mod subagents;
 pub mod webhooks;

@@ -8,14 +8,15 @@
 //! call is retried by whoever takes the lease next, and the record shows the attempt.
 
 use crate::builtins;
+use crate::compact::CompactError;
 use crate::execute;
 use crate::llm::{self, Call, Function, LlmError, Outcome, Turn};
 use crate::settings::Settings;
 use model::ids::{EventKind, Id, ToolCallKind};
 use model::objective::{
     AssistantMessage, AssistantToolCall, CallableTool, ErrorEvent, EventData, ExecutionStatus,
-    ObjectiveStatus, ToolCallRef, ToolCallResult, ToolCallStatus, ToolCalled, ToolErrorEvent,
-    ToolResultEvent,
+    Finalized, ObjectiveStatus, ToolCallRef, ToolCallResult, ToolCallStatus, ToolCalled,
+    ToolErrorEvent, ToolResultEvent, UserMessage,
 };
 use model::tools::{Adapter, ToolConfig};
 use model::variation::BareMetadata;
@@ -23,6 +24,10 @@ use ports::Env;
 use std::collections::BTreeMap;
 use store::objectives::{self as objectives, EventRecord, RunState, SnapshotTool, ToolCallRecord};
 use store::{Db, StoreError};
+
+/// Starts the reminder the engine sends when a model with an output definition ends
+/// its turn without `submit_output`.
+pub const OUTPUT_REMINDER: &str = "You have not submitted your output";
 
 /// How long a request's kick may run before leaving the rest to the cron driver.
 pub const KICK_BUDGET_MS: i64 = 60_000;
@@ -47,7 +52,7 @@ pub enum Next {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fence {
+pub(crate) enum Fence {
     /// We hold the lease and the run goes on.
     Live,
     /// We hold the lease but the objective ended meanwhile (cancelled).
@@ -55,10 +60,10 @@ enum Fence {
 }
 
 pub struct Runner<'a> {
-    env: Env<'a>,
-    db: Db<'a>,
-    settings: Settings,
-    owner: String,
+    pub(crate) env: Env<'a>,
+    pub(crate) db: Db<'a>,
+    pub(crate) settings: Settings,
+    pub(crate) owner: String,
 }
 
 impl<'a> Runner<'a> {
@@ -71,7 +76,7 @@ impl<'a> Runner<'a> {
         }
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.env.clock.now_ms()
     }
 
@@ -132,7 +137,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Commits `f` only while this runner holds the lease; `None` when it does not.
-    fn commit<T>(
+    pub(crate) fn commit<T>(
         &self,
         id: &str,
         f: impl FnOnce(&Db, Fence) -> Result<T, StoreError>,
@@ -159,7 +164,7 @@ impl<'a> Runner<'a> {
     }
 
     /// RUNNING with a next step due now.
-    fn keep_running(&self, db: &Db, id: &str) -> Result<(), StoreError> {
+    pub(crate) fn keep_running(&self, db: &Db, id: &str) -> Result<(), StoreError> {
         objectives::set_status(
             db,
             id,
@@ -171,7 +176,12 @@ impl<'a> Runner<'a> {
         )
     }
 
-    fn event(&self, db: &Db, state: &RunState, data: EventData) -> Result<(), StoreError> {
+    pub(crate) fn event(
+        &self,
+        db: &Db,
+        state: &RunState,
+        data: EventData,
+    ) -> Result<(), StoreError> {
         let now = self.now();
         let id = objectives::next_id::<EventKind>(
             db,
@@ -213,8 +223,16 @@ impl<'a> Runner<'a> {
         }
         let mut waiting_approval = false;
         let mut waiting_content = false;
+        let mut children: Vec<String> = Vec::new();
         let mut wake: Option<i64> = None;
         for call in objectives::open_calls(&self.db, id, &state.window_id)? {
+            if let Some(child) = call.child_objective_id.clone() {
+                match self.collect(&state, call, &child)? {
+                    Some(next) => return Ok(next),
+                    None => children.push(child),
+                }
+                continue;
+            }
             match (call.status, call.execution_status) {
                 (ToolCallStatus::WaitingForApproval, _) => waiting_approval = true,
                 (_, ExecutionStatus::WaitingForContent) => match call.content_deadline_ms {
@@ -231,15 +249,19 @@ impl<'a> Runner<'a> {
                 _ => {}
             }
         }
-        if waiting_approval || waiting_content {
+        if waiting_approval || waiting_content || !children.is_empty() {
             let status = if waiting_approval {
                 ObjectiveStatus::WaitingForApproval
+            } else if !children.is_empty() {
+                ObjectiveStatus::WaitingForSubObjectives
             } else {
                 ObjectiveStatus::Running
             };
             self.commit(id, |db, fence| {
                 if fence == Fence::Live {
-                    objectives::set_status(db, id, status, None, false, wake, now)?;
+                    // a child that ended since we looked has a step for us
+                    let due = crate::subagents::any_ended(db, &children)?;
+                    objectives::set_status(db, id, status, None, due, wake, now)?;
                 }
                 Ok(())
             })?;
@@ -258,6 +280,21 @@ impl<'a> Runner<'a> {
             Ok(p) => p,
             Err(e) => return self.fail(state, &e),
         };
+        if state.compact_due {
+            return match self.compact(state, variation.spec.compaction_config.as_ref()) {
+                Ok(Some(_)) => Ok(Next::Again),
+                Ok(None) => Ok(Next::Stop),
+                Err(CompactError::Model(e)) => self.fail(state, &e),
+                Err(CompactError::Store(e)) => Err(e),
+                Err(CompactError::Precondition(m)) => {
+                    eprintln!("objective {}: compaction skipped: {m}", state.id);
+                    self.commit(&state.id, |db, _| {
+                        objectives::set_compact_due(db, &state.id, false)
+                    })?;
+                    Ok(Next::Again)
+                }
+            };
+        }
         self.commit(&state.id, |db, fence| {
             if fence == Fence::Live {
                 self.keep_running(db, &state.id)?;
@@ -275,12 +312,9 @@ impl<'a> Runner<'a> {
                 )
             })
             .collect();
-        functions.extend(builtins::functions());
-        let turns = history(objectives::window_events(
-            &self.db,
-            &state.id,
-            &state.window_id,
-        )?);
+        functions.extend(crate::subagents::functions(&state.sub_agents));
+        functions.extend(builtins::functions(state));
+        let turns = self.conversation(state)?;
         let request = llm::Request {
             model,
             system: &state.data.system_prompt,
@@ -313,7 +347,7 @@ impl<'a> Runner<'a> {
                 // cancelled while the model was thinking: its answer is dropped
                 return Ok(Next::Stop);
             }
-            self.record_reply(db, state, &tools, reply)
+            self.record_reply(db, state, &tools, model, reply)
         })?;
         Ok(next.unwrap_or(Next::Stop))
     }
@@ -324,6 +358,7 @@ impl<'a> Runner<'a> {
         db: &Db,
         state: &RunState,
         tools: &[SnapshotTool],
+        model: &str,
         reply: llm::Reply,
     ) -> Result<Next, StoreError> {
         let now = self.now();
@@ -334,14 +369,23 @@ impl<'a> Runner<'a> {
             reply.input_tokens,
             reply.output_tokens,
         )?;
-        let limit = state
-            .data
-            .agent_variation
-            .spec
-            .constraints
-            .as_ref()
-            .and_then(|c| c.max_tool_calls)
-            .unwrap_or(0);
+        let spec = &state.data.agent_variation.spec;
+        if crate::compact::crosses_threshold(
+            spec.compaction_config.as_ref(),
+            crate::compact::context_tokens(self.settings.context_tokens, model),
+            reply.input_tokens,
+        ) {
+            objectives::set_compact_due(db, &state.id, true)?;
+        }
+        let constraints = spec.constraints.as_ref();
+        let limit = constraints.and_then(|c| c.max_tool_calls).unwrap_or(0);
+        let sub_limit = constraints.and_then(|c| c.max_sub_objectives).unwrap_or(0);
+        let mut subs_started = if sub_limit > 0 {
+            objectives::count_children(db, &state.id)?
+        } else {
+            0
+        };
+        let offered = builtins::offered(state);
         let mut counted = state.tool_calls;
         let mut records = Vec::new();
         let mut last: Option<String> = objectives::next_id::<ToolCallKind>(
@@ -365,36 +409,46 @@ impl<'a> Runner<'a> {
                 .into_string()
             };
             last = Some(id.clone());
-            let (callable, target, requires_approval) =
-                if builtins::NAMES.contains(&c.name.as_str()) {
-                    let meta = BareMetadata {
-                        id: c.name.clone(),
-                        name: Some(c.name.clone()),
-                    };
-                    (
-                        CallableTool::CadenyaProvidedTool {
-                            cadenya_provided_tool: meta,
-                        },
-                        c.name.clone(),
-                        false,
-                    )
-                } else if let Some(t) = tools.iter().find(|t| t.llm_name == c.name) {
-                    let meta = BareMetadata {
-                        id: t.tool.metadata.id.clone(),
-                        name: Some(t.tool.metadata.name.clone()),
-                    };
-                    (
-                        CallableTool::Tool { tool: meta },
-                        t.tool.metadata.id.clone(),
-                        t.tool.spec.requires_approval,
-                    )
-                } else {
-                    let meta = BareMetadata {
-                        id: String::new(),
-                        name: Some(c.name.clone()),
-                    };
-                    (CallableTool::Tool { tool: meta }, String::new(), false)
+            let sub = state.sub_agents.iter().find(|s| s.llm_name == c.name);
+            let (callable, target, requires_approval) = if offered.contains(&c.name.as_str()) {
+                let meta = BareMetadata {
+                    id: c.name.clone(),
+                    name: Some(c.name.clone()),
                 };
+                (
+                    CallableTool::CadenyaProvidedTool {
+                        cadenya_provided_tool: meta,
+                    },
+                    c.name.clone(),
+                    false,
+                )
+            } else if let Some(s) = sub {
+                let meta = BareMetadata {
+                    id: s.agent_id.clone(),
+                    name: Some(s.name.clone()),
+                };
+                (
+                    CallableTool::Agent { agent: meta },
+                    s.agent_id.clone(),
+                    false,
+                )
+            } else if let Some(t) = tools.iter().find(|t| t.llm_name == c.name) {
+                let meta = BareMetadata {
+                    id: t.tool.metadata.id.clone(),
+                    name: Some(t.tool.metadata.name.clone()),
+                };
+                (
+                    CallableTool::Tool { tool: meta },
+                    t.tool.metadata.id.clone(),
+                    t.tool.spec.requires_approval,
+                )
+            } else {
+                let meta = BareMetadata {
+                    id: String::new(),
+                    name: Some(c.name.clone()),
+                };
+                (CallableTool::Tool { tool: meta }, String::new(), false)
+            };
             let (arguments, mut error) = match llm::arguments_object(&c.arguments) {
                 Ok(m) => (serde_json::Value::Object(m), None),
                 Err(e) => (serde_json::Value::Object(Default::default()), Some(e)),
@@ -406,6 +460,15 @@ impl<'a> Runner<'a> {
                 error = Some(format!(
                     "tool call limit reached: this objective may make at most {limit} tool calls (maxToolCalls)"
                 ));
+            }
+            if error.is_none() && sub.is_some() && sub_limit > 0 {
+                if subs_started >= sub_limit {
+                    error = Some(format!(
+                        "sub-objective limit reached: this objective may start at most {sub_limit} sub-objectives (maxSubObjectives)"
+                    ));
+                } else {
+                    subs_started += 1;
+                }
             }
             if error.is_none() {
                 counted += 1;
@@ -436,6 +499,7 @@ impl<'a> Runner<'a> {
                 error,
                 attempts: 0,
                 content_deadline_ms: None,
+                child_objective_id: None,
                 changed_by: None,
                 created_at_ms: now,
                 updated_at_ms: now,
@@ -483,6 +547,9 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+        if records.is_empty() && state.data.output_definition.is_some() {
+            return self.remind_or_fail(db, state);
+        }
         if records.is_empty() {
             objectives::set_status(
                 db,
@@ -503,31 +570,73 @@ impl<'a> Runner<'a> {
     fn fail(&self, state: &RunState, e: &LlmError) -> Result<Next, StoreError> {
         self.commit(&state.id, |db, fence| {
             if fence == Fence::Live {
-                let data = EventData::Error {
-                    error: ErrorEvent {
-                        kind: e.kind().to_owned(),
-                        message: e.message().to_owned(),
-                    },
-                };
-                self.event(db, state, data)?;
-                objectives::set_status(
-                    db,
-                    &state.id,
-                    ObjectiveStatus::Failed,
-                    Some(e.message()),
-                    false,
-                    None,
-                    self.now(),
-                )?;
+                self.fail_in(db, state, e.kind(), e.message())?;
             }
             Ok(())
         })?;
         Ok(Next::Stop)
     }
 
+    /// ERROR and FAILED inside a commit.
+    fn fail_in(
+        &self,
+        db: &Db,
+        state: &RunState,
+        kind: &str,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        let data = EventData::Error {
+            error: ErrorEvent {
+                kind: kind.to_owned(),
+                message: message.to_owned(),
+            },
+        };
+        self.event(db, state, data)?;
+        objectives::set_status(
+            db,
+            &state.id,
+            ObjectiveStatus::Failed,
+            Some(message),
+            false,
+            None,
+            self.now(),
+        )
+    }
+
+    /// The model ended its turn without `submit_output`: remind it once, then fail.
+    fn remind_or_fail(&self, db: &Db, state: &RunState) -> Result<Next, StoreError> {
+        let reminded = objectives::window_events(db, &state.id, &state.window_id)?
+            .into_iter()
+            .rev()
+            .find_map(|e| match e {
+                EventData::UserMessage { user_message } => Some(user_message.content),
+                _ => None,
+            })
+            .is_some_and(|m| m.starts_with(OUTPUT_REMINDER));
+        if reminded {
+            self.fail_in(
+                db,
+                state,
+                "output_missing",
+                "the model ended its turn twice without calling submit_output, which this agent's outputDefinition requires",
+            )?;
+            return Ok(Next::Stop);
+        }
+        let data = EventData::UserMessage {
+            user_message: UserMessage {
+                content: format!(
+                    "{OUTPUT_REMINDER}: this objective ends only when you call the submit_output tool with arguments that match its schema. Call it now."
+                ),
+            },
+        };
+        self.event(db, state, data)?;
+        self.keep_running(db, &state.id)?;
+        Ok(Next::Again)
+    }
+
     // ---- tool calls
 
-    fn called_event(
+    pub(crate) fn called_event(
         &self,
         db: &Db,
         state: &RunState,
@@ -545,7 +654,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Records the outcome on the call and, while the run goes on, as an event.
-    fn finish(
+    pub(crate) fn finish(
         &self,
         db: &Db,
         state: &RunState,
@@ -591,23 +700,65 @@ impl<'a> Runner<'a> {
             _ => Default::default(),
         };
         if builtins::NAMES.contains(&call.target.as_str()) {
-            self.commit(&state.id, |db, fence| {
+            let next = self.commit(&state.id, |db, fence| {
                 if fence == Fence::Ended {
-                    return Ok(());
+                    return Ok(Next::Stop);
                 }
                 call.attempts += 1;
                 self.called_event(db, state, &call)?;
-                let outcome = builtins::run(
+                let done = builtins::run(
                     db,
                     self.env.random,
-                    &state.id,
+                    state,
                     &call.target,
                     &args,
                     self.now(),
                 )?;
-                self.finish(db, state, fence, &mut call, outcome)
+                for data in done.events {
+                    self.event(db, state, data)?;
+                }
+                let invalid_output = call.target == builtins::SUBMIT_OUTPUT && done.result.is_err();
+                self.finish(db, state, fence, &mut call, done.result)?;
+                if let Some(output) = done.output {
+                    objectives::set_output(db, &state.id, &output)?;
+                    let data = EventData::Finalized {
+                        finalized: Finalized {
+                            output: Some(output),
+                        },
+                    };
+                    self.event(db, state, data)?;
+                    objectives::set_status(
+                        db,
+                        &state.id,
+                        ObjectiveStatus::Finalized,
+                        None,
+                        false,
+                        None,
+                        self.now(),
+                    )?;
+                    return Ok(Next::Stop);
+                }
+                if invalid_output
+                    && objectives::failed_calls_of(db, &state.id, builtins::SUBMIT_OUTPUT)?
+                        >= builtins::MAX_OUTPUT_ATTEMPTS
+                {
+                    self.fail_in(
+                        db,
+                        state,
+                        "output_validation",
+                        &format!(
+                            "the model submitted output that does not match the outputDefinition {} times",
+                            builtins::MAX_OUTPUT_ATTEMPTS
+                        ),
+                    )?;
+                    return Ok(Next::Stop);
+                }
+                Ok(Next::Again)
             })?;
-            return Ok(Next::Again);
+            return Ok(next.unwrap_or(Next::Stop));
+        }
+        if call.target.starts_with("agent_") {
+            return self.spawn(state, call);
         }
         let tools = objectives::snapshot_tools(&self.db, &state.id)?;
         let Some(tool) = tools

@@ -70,6 +70,8 @@ pub struct Settings {
     pub allow_private: bool,
     /// Anthropic requires a cap on the answer's length.
     pub max_tokens: u32,
+    /// `model_context_tokens`: overrides the built-in context length table (0 = use it).
+    pub context_tokens: Option<i64>,
     openai: ProviderConfig,
     anthropic: ProviderConfig,
 }
@@ -98,6 +100,9 @@ impl Settings {
             max_tokens: text("model_max_tokens")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(4096),
+            context_tokens: text("model_context_tokens")
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|n| *n > 0),
             openai: ProviderConfig {
                 base_url: text("openai_base_url").unwrap_or_else(|| OPENAI_DEFAULT_URL.into()),
                 api_key: text("openai_api_key"),

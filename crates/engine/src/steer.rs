@@ -229,6 +229,16 @@ pub fn cancel(
         None,
         a.now_ms,
     )?;
+    // its sub-objectives work for it alone: they stop with it
+    for (child, child_window) in objectives::running_children(db, objective_id)? {
+        cancel(
+            db,
+            a,
+            &child,
+            &child_window,
+            Some(format!("parent objective {objective_id} was cancelled")),
+        )?;
+    }
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use ports::{Env, HttpError, Limits};
 use serde_json::Value;
 
 /// A tool call the model asked for, or made earlier in the conversation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     pub id: String,
     pub name: String,
@@ -19,15 +19,17 @@ pub struct Call {
 }
 
 /// The answer a tool call got.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub call_id: String,
     pub content: String,
     pub is_error: bool,
 }
 
-/// One turn of the conversation after the system prompt.
-#[derive(Clone, Debug, PartialEq)]
+/// One turn of the conversation after the system prompt (serialized into a compacted
+/// window's carried history).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Turn {
     User(String),
     Assistant {
