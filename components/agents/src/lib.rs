@@ -9,6 +9,7 @@ use web::{App, Route};
 
 pub static APP: App = App {
     background: None,
+    stream: None,
     routes: &[
         Route {
             op: &hooks::LIST_DELIVERIES,

@@ -15,6 +15,7 @@ use web::{App, Ctx, HandlerResult, Reply, Route};
 
 pub static APP: App = App {
     background: None,
+    stream: None,
     routes: &[
         Route {
             op: &ops::OPENAPI,

@@ -8,6 +8,7 @@ use web::{App, Route};
 
 pub static APP: App = App {
     background: None,
+    stream: None,
     routes: &[
         Route {
             op: &ops::LIST_LAYERS,

@@ -1,11 +1,13 @@
 //! Objective handlers: thin translations between HTTP and `engine`/`store`.
 
+use engine::compact::CompactError;
 use engine::create::{CreateError, Creator, Origin};
 use engine::steer::{Actor, SteerError};
 use model::ids::{EventId, ObjectiveKind, Ref, TaskId, ToolCallId};
 use model::objective::{
-    CancelRequest, ContinueRequest, CreateObjectiveRequest, DenyRequest, Objective,
-    ObjectiveStatus, SetContentRequest, ToolCallStatus,
+    CancelRequest, CompactRequest, CompactResponse, ContextWindowData, ContinueRequest,
+    CreateObjectiveRequest, DenyRequest, Objective, ObjectiveStatus, SetContentRequest,
+    ToolCallStatus,
 };
 use model::scope::{Resource, Scope};
 use serde::de::DeserializeOwned;
@@ -165,6 +167,37 @@ pub fn events(ctx: &Ctx) -> HandlerResult {
     Ok(Reply::ok(&ctx.page(page, &q)))
 }
 
+pub fn stream_events(ctx: &Ctx) -> HandlerResult {
+    let header = ctx
+        .headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let (field, given) = match header {
+        Some(h) => ("Last-Event-ID", Some(h)),
+        None => (
+            "lastEventId",
+            ctx.query.get("lastEventId").filter(|v| !v.is_empty()),
+        ),
+    };
+    let after = match given {
+        Some(s) => Some(
+            EventId::parse(s)
+                .map_err(|e| ApiError::invalid(field, e))?
+                .into_string(),
+        ),
+        None => None,
+    };
+    let id = objective_id(ctx, ctx.db, "objectiveId")?;
+    let start = crate::stream::Start {
+        objective_id: id,
+        after,
+    };
+    ctx.stream_after(serde_json::to_string(&start).map_err(|_| ApiError::internal())?);
+    Ok(Reply::event_stream())
+}
+
 pub fn resume(ctx: &Ctx) -> HandlerResult {
     let body: ContinueRequest = ctx.json()?;
     let a = actor(ctx)?;
@@ -203,6 +236,56 @@ pub fn cancel(ctx: &Ctx) -> HandlerResult {
         load(ctx, db, &id)
     })?;
     Ok(Reply::ok(&objective))
+}
+
+pub fn compact(ctx: &Ctx) -> HandlerResult {
+    let body: CompactRequest = optional_json(ctx)?;
+    if let Some(c) = &body.compaction_config {
+        let mut v = model::violations::Violations::new();
+        c.validate("compactionConfig", &mut v);
+        if !v.is_empty() {
+            return Err(v.into());
+        }
+    }
+    let o = find(ctx, ctx.db, "id")?;
+    let id = o.metadata.id.clone();
+    if o.status.is_super_terminal() {
+        return Err(ApiError::failed_precondition(format!(
+            "objective `{id}` is {} and can no longer be compacted",
+            o.status.as_str()
+        )));
+    }
+    if ctx.dry_run {
+        let window = o.info.as_ref().map(|i| i.current_context_window_id.clone());
+        let open = objectives::open_calls(ctx.db, &id, &window.unwrap_or_default())?;
+        if !open.is_empty() {
+            return Err(ApiError::failed_precondition(format!(
+                "objective `{id}` has open tool calls; approve, deny or answer them before compacting"
+            )));
+        }
+        let sequence = o.info.as_ref().map_or(1, |i| i.total_context_windows) + 1;
+        let preview = ContextWindowData {
+            objective_id: id,
+            sequence,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            previous_window_continue_instructions: None,
+        };
+        return Ok(Reply::ok(&CompactResponse {
+            context_window: preview,
+        }));
+    }
+    match engine::compact::compact_now(ctx.env, &id, body.compaction_config.as_ref()) {
+        Ok(window) => Ok(Reply::ok(&CompactResponse {
+            context_window: window.data,
+        })),
+        Err(CompactError::Precondition(m)) => Err(ApiError::failed_precondition(m)),
+        Err(CompactError::Model(e)) => Err(ApiError::failed_precondition(format!(
+            "the summarization call failed: {}",
+            e.message()
+        ))),
+        Err(CompactError::Store(e)) => Err(e.into()),
+    }
 }
 
 pub fn tool_calls(ctx: &Ctx) -> HandlerResult {

@@ -4,12 +4,14 @@
 //! model request starts at once; the scheduler's cron tick drives everything else.
 
 mod handlers;
+mod stream;
 
 use api::objectives as ops;
 use web::{App, Route};
 
 pub static APP: App = App {
     background: Some(engine::run::kick_all),
+    stream: Some(stream::run),
     routes: &[
         Route {
             op: &ops::LIST_OBJECTIVES,
@@ -28,12 +30,20 @@ pub static APP: App = App {
             handler: handlers::events,
         },
         Route {
+            op: &ops::STREAM_EVENTS,
+            handler: handlers::stream_events,
+        },
+        Route {
             op: &ops::CONTINUE_OBJECTIVE,
             handler: handlers::resume,
         },
         Route {
             op: &ops::CANCEL_OBJECTIVE,
             handler: handlers::cancel,
+        },
+        Route {
+            op: &ops::COMPACT_OBJECTIVE,
+            handler: handlers::compact,
         },
         Route {
             op: &ops::LIST_TOOL_CALLS,

@@ -653,3 +653,160 @@ fn feedback_moves_the_variation_score() {
     );
     assert_eq!(negative["pagination"]["total"], 1, "{negative}");
 }
+
+fn usage_reply(calls: &[(&str, Value)], prompt_tokens: i64) -> Value {
+    let mut r = reply(None, calls);
+    r["usage"]["prompt_tokens"] = json!(prompt_tokens);
+    r
+}
+
+fn sent_body(s: &Setup, i: usize) -> Value {
+    let sent = s.host.http.sent.borrow();
+    serde_json::from_slice(sent[i].body()).unwrap()
+}
+
+#[test]
+fn prompt_tokens_past_the_threshold_clear_old_results_in_a_new_window() {
+    let s = setup();
+    let (agent, _) = s.agent(json!({}));
+    let http = &s.host.http;
+    let task = |t: &str| ("task_create", json!({"task": t}));
+    http.then_json(
+        200,
+        usage_reply(&[task("a"), task("b"), task("c")], 100_000),
+        &[],
+    );
+    http.then_json(200, reply(Some("Done."), &[]), &[]);
+    let id = s.create(&agent);
+    let o = s.objective(&id);
+    assert_eq!(o["status"], "OBJECTIVE_STATUS_COMPLETED");
+    assert_eq!(o["info"]["totalContextWindows"], 2);
+    let types = s.event_types(&id);
+    assert_eq!(
+        types[types.len() - 2],
+        "CONTEXT_WINDOW_COMPACTED",
+        "{types:?}"
+    );
+    let second = sent_body(&s, 1);
+    let results: Vec<&str> = second["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(results[0], "[result cleared]");
+    assert!(results[1].starts_with("Created task #2"), "{results:?}");
+    assert!(results[2].starts_with("Created task #3"), "{results:?}");
+}
+
+#[test]
+fn compact_checks_its_config_and_the_objective_state() {
+    let s = setup();
+    let (agent, _) = s.agent(json!({}));
+    s.host.http.then_json(200, reply(Some("Hi."), &[]), &[]);
+    let id = s.create(&agent);
+    let (status, e) = s.call(
+        "POST",
+        &format!("/objectives/{id}:compact"),
+        Some(json!({"compactionConfig": {"triggerThreshold": 2}})),
+    );
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(
+        e["error"]["details"][0]["field"],
+        "compactionConfig.triggerThreshold"
+    );
+    let (status, w) = s.call(
+        "POST",
+        &format!("/objectives/{id}:compact?dryRun=true"),
+        None,
+    );
+    assert_eq!(status, 200, "{w}");
+    assert_eq!(w["contextWindow"]["sequence"], 2);
+    assert_eq!(s.objective(&id)["info"]["totalContextWindows"], 1);
+    let (status, w) = s.call("POST", &format!("/objectives/{id}:compact"), None);
+    assert_eq!(status, 200, "{w}");
+    assert_eq!(w["contextWindow"]["sequence"], 2);
+    assert_eq!(s.objective(&id)["info"]["totalContextWindows"], 2);
+    s.call("POST", &format!("/objectives/{id}:cancel"), None);
+    let (status, e) = s.call("POST", &format!("/objectives/{id}:compact"), None);
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(e["error"]["code"], "failed_precondition");
+}
+
+#[test]
+fn submit_output_finalizes_with_valid_output_only() {
+    let s = setup();
+    let agent = s.ok(
+        &agents::APP,
+        "POST",
+        "/agents",
+        json!({"metadata": {"name": "grader"}, "spec": {"status": "AGENT_STATUS_PUBLISHED",
+               "outputDefinition": {"type": "object", "properties": {"score": {"type": "integer"}},
+                                    "required": ["score"]}}}),
+        201,
+    );
+    let agent = agent["metadata"]["id"].as_str().unwrap().to_owned();
+    s.ok(
+        &variations::APP,
+        "POST",
+        &format!("/agents/{agent}/variations"),
+        json!({"metadata": {"name": "v"}, "spec": {"prompt": "Grade.", "modelConfig": {"modelId": "openai/m"}}}),
+        201,
+    );
+    let http = &s.host.http;
+    http.then_json(
+        200,
+        reply(None, &[("submit_output", json!({"score": "high"}))]),
+        &[],
+    );
+    http.then_json(
+        200,
+        reply(None, &[("submit_output", json!({"score": 7}))]),
+        &[],
+    );
+    let id = s.create(&agent);
+    let o = s.objective(&id);
+    assert_eq!(o["status"], "OBJECTIVE_STATUS_FINALIZED", "{o}");
+    assert_eq!(o["data"]["output"], json!({"score": 7}));
+    assert_eq!(
+        s.event_types(&id),
+        [
+            "USER_MESSAGE",
+            "ASSISTANT_MESSAGE",
+            "TOOL_CALLED",
+            "TOOL_ERROR",
+            "ASSISTANT_MESSAGE",
+            "TOOL_CALLED",
+            "TOOL_RESULT",
+            "FINALIZED"
+        ]
+    );
+    let (status, _) = s.call(
+        "POST",
+        &format!("/objectives/{id}:continue"),
+        Some(json!({"message": "more"})),
+    );
+    assert_eq!(status, 409);
+}
+
+#[test]
+fn the_event_stream_names_a_bad_resume_point() {
+    let s = setup();
+    let (agent, _) = s.agent(json!({}));
+    s.host.http.then_json(200, reply(Some("Hi."), &[]), &[]);
+    let id = s.create(&agent);
+    let (status, e) = s.call(
+        "GET",
+        &format!("/objectives/{id}/events:stream?lastEventId=bogus"),
+        None,
+    );
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["error"]["details"][0]["field"], "lastEventId");
+    let (status, _) = s.call(
+        "GET",
+        "/objectives/obj_01J00000000000000000000000/events:stream",
+        None,
+    );
+    assert_eq!(status, 404);
+}

@@ -2,9 +2,9 @@
 
 use crate::params;
 use model::objective::{
-    CancelRequest, ContextWindow, ContinueRequest, CreateFeedbackRequest, CreateObjectiveRequest,
-    DenyRequest, Objective, ObjectiveEvent, ObjectiveFeedback, ObjectiveTask, ObjectiveTool,
-    ObjectiveToolCall, SetContentRequest,
+    CancelRequest, CompactRequest, CompactResponse, ContextWindow, ContinueRequest,
+    CreateFeedbackRequest, CreateObjectiveRequest, DenyRequest, Objective, ObjectiveEvent,
+    ObjectiveFeedback, ObjectiveTask, ObjectiveTool, ObjectiveToolCall, SetContentRequest,
 };
 use model::page::Page;
 use model::scope::{Resource, Scope};
@@ -106,6 +106,21 @@ pub static LIST_EVENTS: Operation = Operation {
     ..WRITE
 };
 
+pub static STREAM_EVENTS: Operation = Operation {
+    id: "streamObjectiveEvents",
+    method: Method::Get,
+    path: "/v1/workspaces/{workspaceId}/objectives/{objectiveId}/events:stream",
+    auth: READ,
+    summary: "Server-sent events: every event of the objective as it happens (`id:` = event id, `data:` = the event), after `Last-Event-ID` (header) or `lastEventId`; ends once the objective has ended, or after `event_stream_max_seconds`",
+    query: &[filter(
+        "lastEventId",
+        "Resume after this event (the `Last-Event-ID` header wins).",
+    )],
+    response: Some(schema::<ObjectiveEvent>),
+    dry_run: false,
+    ..WRITE
+};
+
 pub static CONTINUE_OBJECTIVE: Operation = Operation {
     id: "continueObjective",
     path: "/v1/workspaces/{workspaceId}/objectives/{id}:continue",
@@ -121,6 +136,15 @@ pub static CANCEL_OBJECTIVE: Operation = Operation {
     path: "/v1/workspaces/{workspaceId}/objectives/{id}:cancel",
     summary: "Cancel an objective; work in flight stops at the next step",
     body: Some(schema::<CancelRequest>),
+    ..WRITE
+};
+
+pub static COMPACT_OBJECTIVE: Operation = Operation {
+    id: "compactObjective",
+    path: "/v1/workspaces/{workspaceId}/objectives/{id}:compact",
+    summary: "Compact the current context window now (optionally with another compactionConfig); returns the new window. Refused while tool calls are open. dryRun checks without compacting.",
+    body: Some(schema::<CompactRequest>),
+    response: Some(schema::<CompactResponse>),
     ..WRITE
 };
 
@@ -256,8 +280,10 @@ pub static ALL: &[&Operation] = &[
     &CREATE_OBJECTIVE,
     &GET_OBJECTIVE,
     &LIST_EVENTS,
+    &STREAM_EVENTS,
     &CONTINUE_OBJECTIVE,
     &CANCEL_OBJECTIVE,
+    &COMPACT_OBJECTIVE,
     &LIST_TOOL_CALLS,
     &GET_TOOL_CALL,
     &APPROVE_TOOL_CALL,

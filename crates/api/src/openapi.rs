@@ -93,6 +93,11 @@ fn operation(
 
     let mut responses = Map::new();
     let ok = match op.response {
+        // `…:stream` operations answer server-sent events, each `data:` one such value
+        Some(schema) if op.path.ends_with(":stream") => json!({
+            "description": "A text/event-stream: `id: <id>` and `data: <JSON>` per item, `: keep-alive` comments",
+            "content": {"text/event-stream": {"schema": schema(g)}}
+        }),
         Some(schema) => json!({
             "description": "Success",
             "content": {"application/json": {"schema": schema(g)}}

@@ -150,8 +150,46 @@ pub fn serve<S: HttpService>(service: &S, req: IncomingRequest, out: ResponseOut
     let env = host.env();
     let request = read_request(&req, service.body_limit());
     let (response, after) = service.handle(env, request);
-    send_response(response, out);
+    if service.streams(&after) {
+        send_stream(response, out, &mut |write| {
+            service.stream(env, &after, write)
+        });
+    } else {
+        send_response(response, out);
+    }
     service.after(env, after);
+}
+
+/// Sends the head at once (no content-length: the body is chunked), then lets `body`
+/// write the stream; each write is flushed so events reach the client as they happen.
+fn send_stream(
+    response: http::Response<Vec<u8>>,
+    out: ResponseOutparam,
+    body: &mut dyn FnMut(&mut dyn FnMut(&[u8]) -> bool),
+) {
+    let (parts, _) = response.into_parts();
+    let headers = Headers::new();
+    for (name, value) in parts.headers.iter() {
+        let _ = headers.append(&name.as_str().to_owned(), &value.as_bytes().to_vec());
+    }
+    let resp = OutgoingResponse::new(headers);
+    let _ = resp.set_status_code(parts.status.as_u16());
+    let Ok(outgoing) = resp.body() else {
+        out.set(resp);
+        return;
+    };
+    out.set(resp);
+    let Ok(stream) = outgoing.write() else {
+        return;
+    };
+    let mut write = |bytes: &[u8]| {
+        bytes
+            .chunks(4096)
+            .all(|chunk| stream.blocking_write_and_flush(chunk).is_ok())
+    };
+    body(&mut write);
+    drop(stream);
+    let _ = OutgoingBody::finish(outgoing, None);
 }
 
 fn read_request(req: &IncomingRequest, limit: usize) -> http::Request<Vec<u8>> {

@@ -196,6 +196,15 @@ pub trait HttpService {
 
     fn after(&self, env: Env<'_>, after: Self::After);
 
+    /// Whether the response's body is a stream [`HttpService::stream`] writes after the
+    /// head is sent (server-sent events), instead of the body `handle` returned.
+    fn streams(&self, _after: &Self::After) -> bool {
+        false
+    }
+
+    /// Writes a streamed body with `write`, which returns false once the client is gone.
+    fn stream(&self, _env: Env<'_>, _after: &Self::After, _write: &mut dyn FnMut(&[u8]) -> bool) {}
+
     /// The largest body `handle` accepts. The host passes at most one byte more, so the
     /// service can tell "too large" without the host buffering a huge body.
     fn body_limit(&self) -> usize;

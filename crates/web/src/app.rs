@@ -30,9 +30,14 @@ pub struct Route {
 /// deferred with [`Ctx::defer`] (the objectives component runs the engine there).
 pub type Background = fn(Env<'_>, &[String]);
 
+/// Writes a streamed response body for the key a handler gave [`Ctx::stream_after`];
+/// the writer returns false once the client is gone.
+pub type Streamer = fn(Env<'_>, &str, &mut dyn FnMut(&[u8]) -> bool);
+
 /// A component's routes, served with the shared pipeline.
 pub struct App {
     pub background: Option<Background>,
+    pub stream: Option<Streamer>,
     pub routes: &'static [Route],
 }
 
@@ -51,6 +56,7 @@ pub struct Audit {
     started_ms: i64,
     latency_ms: i64,
     deferred: Vec<String>,
+    stream: Option<String>,
 }
 
 impl HttpService for App {
@@ -77,6 +83,7 @@ impl HttpService for App {
             started_ms,
             latency_ms: 0,
             deferred: Vec::new(),
+            stream: None,
         };
         let db = Db::new(env.sql);
         let result = self.dispatch(env, &db, &req, &request_id, &mut audit);
@@ -121,6 +128,16 @@ impl HttpService for App {
         }
         if let (Some(background), false) = (self.background, audit.deferred.is_empty()) {
             background(env, &audit.deferred);
+        }
+    }
+
+    fn streams(&self, audit: &Audit) -> bool {
+        self.stream.is_some() && audit.stream.is_some()
+    }
+
+    fn stream(&self, env: Env<'_>, audit: &Audit, write: &mut dyn FnMut(&[u8]) -> bool) {
+        if let (Some(stream), Some(key)) = (self.stream, &audit.stream) {
+            stream(env, key, write);
         }
     }
 
@@ -219,6 +236,7 @@ impl App {
         }
         let dry_run = op.dry_run && query.bool("dryRun")?;
         let deferred = RefCell::new(Vec::new());
+        let stream = RefCell::new(None);
         let ctx = Ctx {
             env,
             db,
@@ -233,10 +251,12 @@ impl App {
             body: req.body(),
             dry_run,
             deferred: &deferred,
+            stream: &stream,
         };
         let result = (m.route.handler)(&ctx);
         if result.is_ok() {
             audit.deferred = deferred.into_inner();
+            audit.stream = stream.into_inner();
         }
         result
     }
@@ -360,7 +380,18 @@ fn respond(result: HandlerResult, request_id: &str) -> http::Response<Vec<u8>> {
         .header("x-request-id", request_id)
         .header("cache-control", "no-store");
     let (status, body) = match result {
-        Ok(Reply { status, body }) => (status, body),
+        Ok(Reply {
+            status,
+            body,
+            content_type: Some(content_type),
+        }) => {
+            return builder
+                .header("content-type", content_type)
+                .status(status)
+                .body(body.unwrap_or_default())
+                .unwrap_or_else(|_| http::Response::new(Vec::new()));
+        }
+        Ok(Reply { status, body, .. }) => (status, body),
         Err(e) => {
             if e.code == model::error::ErrorCode::Internal {
                 eprintln!("request {request_id}: internal error: {}", e.message);

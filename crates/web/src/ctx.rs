@@ -57,6 +57,8 @@ pub struct Ctx<'a> {
     pub dry_run: bool,
     /// Keys handed to the app's background work after the response (see [`Ctx::defer`]).
     pub deferred: &'a std::cell::RefCell<Vec<String>>,
+    /// What the app's stream writes after the head (see [`Ctx::stream_after`]).
+    pub stream: &'a std::cell::RefCell<Option<String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -92,6 +94,12 @@ impl<'a> Ctx<'a> {
     /// succeeds): the objectives component kicks the engine for that objective.
     pub fn defer(&self, key: impl Into<String>) {
         self.deferred.borrow_mut().push(key.into());
+    }
+
+    /// Makes the response a stream: after the head ([`crate::Reply::event_stream`]) is
+    /// sent, the app's `stream` function writes the body for `key`.
+    pub fn stream_after(&self, key: impl Into<String>) {
+        *self.stream.borrow_mut() = Some(key.into());
     }
 
     /// A fresh id of kind `K`.

@@ -5,8 +5,10 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reply {
     pub status: u16,
-    /// A JSON body; `None` for 204.
+    /// A JSON body; `None` for 204 and for streams.
     pub body: Option<Vec<u8>>,
+    /// Other than `application/json` (streams).
+    pub content_type: Option<&'static str>,
 }
 
 impl Reply {
@@ -16,6 +18,7 @@ impl Reply {
         Self {
             status,
             body: Some(body),
+            content_type: None,
         }
     }
 
@@ -27,6 +30,16 @@ impl Reply {
         Self {
             status: 204,
             body: None,
+            content_type: None,
+        }
+    }
+
+    /// The head of a `text/event-stream`; the app's stream writes the body.
+    pub fn event_stream() -> Self {
+        Self {
+            status: 200,
+            body: None,
+            content_type: Some("text/event-stream"),
         }
     }
 }
