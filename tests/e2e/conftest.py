@@ -46,9 +46,11 @@ def tool_server():
 
 @pytest.fixture(scope="session")
 def app_variables(fake_openai, fake_anthropic) -> dict[str, str]:
-    """The Spin variables the session's app runs with (beyond SpinApp's defaults): the fakes, and a
-    webhook retry schedule shrunk to seconds (a first try and two retries 1 s apart, then FAILED)."""
-    return {**model_variables(fake_openai, fake_anthropic), "webhook_retry_schedule": RETRY_SCHEDULE}
+    """The Spin variables the session's app runs with (beyond SpinApp's defaults): the fakes, a
+    webhook retry schedule shrunk to seconds (a first try and two retries 1 s apart, then FAILED), and
+    event streams with a keep-alive every second that close by themselves after 6 s."""
+    return {**model_variables(fake_openai, fake_anthropic), "webhook_retry_schedule": RETRY_SCHEDULE,
+            "event_stream_heartbeat_seconds": "1", "event_stream_max_seconds": "6"}
 
 
 @pytest.fixture(scope="session")

@@ -253,7 +253,8 @@ def test_model_variables_point_the_app_at_the_fakes(openai, anthropic):
 
 def test_session_fixtures_need_no_app(fake_openai, fake_anthropic, tool_server, app_variables):
     """conftest's servers start on their own (the app fixture depends on them, not the reverse)."""
-    assert app_variables == {**model_variables(fake_openai, fake_anthropic), "webhook_retry_schedule": "1s,1s"}
+    assert app_variables == {**model_variables(fake_openai, fake_anthropic), "webhook_retry_schedule": "1s,1s",
+                             "event_stream_heartbeat_seconds": "1", "event_stream_max_seconds": "6"}
     assert requests.get(f"{tool_server.base}/ping", timeout=5).json() == {"ok": True}
     assert chat(fake_openai, "session-check").json()["choices"][0]["message"]["content"] == "done"
     assert messages(fake_anthropic, "session-check").json()["content"] == [{"type": "text", "text": "done"}]

@@ -1,6 +1,6 @@
 """A small MCP server (official `mcp` SDK, streamable HTTP) for the tool set sync tests.
 
-    python mcp_server.py --port 8123 [--token SECRET] [--json-response] [--stateless]
+    python mcp_server.py --port 8123 [--token SECRET] [--json-response] [--stateless] [--tools a,b]
 
 Serves MCP at `/mcp`. With `--token`, every MCP request must carry exactly
 `Authorization: Bearer <token>` (else 401). Outside MCP, for the tests only:
@@ -11,6 +11,9 @@ Serves MCP at `/mcp`. With `--token`, every MCP request must carry exactly
     GET  /admin/requests              -> {"authorized": n, "rejected": n}
 
 so a test can make a tool vanish between two syncs without restarting the server.
+
+By default it offers get_weather, add and search_docs; `explode` (a tool whose call fails, so the
+answer is `isError: true`) is offered only when named in `--tools` or `POST /admin/tools`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 import uvicorn
 from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
 server = MCPServer("e2e-tools")
@@ -41,11 +45,19 @@ def search_docs(query: str, limit: int = 5) -> list[str]:
     return [f"{query} #{i}" for i in range(limit)]
 
 
+def explode(reason: str) -> str:
+    """Always fails: the call's result is `isError: true` with the reason in its text."""
+    raise ToolError(f"explode failed: {reason}")
+
+
 TOOLS: dict[str, dict[str, Any]] = {
     "get_weather": {"fn": get_weather, "annotations": ToolAnnotations(read_only_hint=True)},
     "add": {"fn": add},
     "search_docs": {"fn": search_docs},
+    "explode": {"fn": explode},
 }
+# What the server offers unless told otherwise (the sync tests expect exactly these).
+DEFAULT_TOOLS = ["get_weather", "add", "search_docs"]
 enabled: list[str] = []
 counts = {"authorized": 0, "rejected": 0}
 
@@ -118,7 +130,7 @@ def main() -> None:
     p.add_argument("--token", default=None, help="require Authorization: Bearer <token>")
     p.add_argument("--json-response", action="store_true", help="answer POSTs with application/json, not SSE")
     p.add_argument("--stateless", action="store_true", help="no Mcp-Session-Id sessions")
-    p.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools offered at start")
+    p.add_argument("--tools", default=",".join(DEFAULT_TOOLS), help="comma-separated tools offered at start")
     args = p.parse_args()
     offer([n for n in args.tools.split(",") if n])
     app = server.streamable_http_app(json_response=args.json_response, stateless_http=args.stateless)
