@@ -765,16 +765,7 @@ impl<'a> Runner<'a> {
             .into_iter()
             .find(|t| t.tool.metadata.id == call.target)
         else {
-            self.commit(&state.id, |db, fence| {
-                self.finish(
-                    db,
-                    state,
-                    fence,
-                    &mut call,
-                    Err("the tool is not part of this objective".into()),
-                )
-            })?;
-            return Ok(Next::Again);
+            return self.fail_call(state, call, "the tool is not part of this objective");
         };
         if let Adapter::Bare { bare } = &tool.adapter {
             let deadline = bare
@@ -863,12 +854,24 @@ impl<'a> Runner<'a> {
     fn content_timed_out(
         &self,
         state: &RunState,
+        call: ToolCallRecord,
+    ) -> Result<Next, StoreError> {
+        self.fail_call(
+            state,
+            call,
+            "no content was set for this bare tool call before its contentTimeout",
+        )
+    }
+
+    /// Ends a call with a tool error, in a commit of its own.
+    pub(crate) fn fail_call(
+        &self,
+        state: &RunState,
         mut call: ToolCallRecord,
+        message: &str,
     ) -> Result<Next, StoreError> {
         self.commit(&state.id, |db, fence| {
-            let message =
-                "no content was set for this bare tool call before its contentTimeout".to_owned();
-            self.finish(db, state, fence, &mut call, Err(message))
+            self.finish(db, state, fence, &mut call, Err(message.to_owned()))
         })?;
         Ok(Next::Again)
     }

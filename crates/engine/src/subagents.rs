@@ -164,16 +164,7 @@ impl<'a> Runner<'a> {
         mut call: ToolCallRecord,
     ) -> Result<Next, StoreError> {
         let Some(sub) = state.sub_agents.iter().find(|s| s.agent_id == call.target) else {
-            self.commit(&state.id, |db, fence| {
-                self.finish(
-                    db,
-                    state,
-                    fence,
-                    &mut call,
-                    Err("the sub-agent is not part of this objective".into()),
-                )
-            })?;
-            return Ok(Next::Again);
+            return self.fail_call(state, call, "the sub-agent is not part of this objective");
         };
         let args = match &call.arguments {
             Value::Object(m) => m.clone(),
@@ -270,11 +261,8 @@ impl<'a> Runner<'a> {
     ) -> Result<Option<Next>, StoreError> {
         let Some(o) = objectives::child_outcome(&self.db, child_id)? else {
             // the child is gone (its agent was deleted): the call cannot be answered
-            self.commit(&state.id, |db, fence| {
-                let e = format!("the sub-agent's objective {child_id} no longer exists");
-                self.finish(db, state, fence, &mut call, Err(e))
-            })?;
-            return Ok(Some(Next::Again));
+            let e = format!("the sub-agent's objective {child_id} no longer exists");
+            return self.fail_call(state, call, &e).map(Some);
         };
         let Some((status, result)) = outcome(child_id, &o) else {
             return Ok(None);

@@ -522,11 +522,29 @@ pub fn claim(
     now_ms: i64,
     lease_ms: i64,
 ) -> Result<bool, StoreError> {
+    take_lease(db, id, owner, now_ms, lease_ms, true)
+}
+
+/// Sets the lease on `id` unless someone holds it; `only_due` also requires a step
+/// to be due.
+fn take_lease(
+    db: &Db,
+    id: &str,
+    owner: &str,
+    now_ms: i64,
+    lease_ms: i64,
+    only_due: bool,
+) -> Result<bool, StoreError> {
+    let due = if only_due {
+        "AND (runnable = 1 OR (wake_at IS NOT NULL AND wake_at <= ?4))"
+    } else {
+        ""
+    };
     let rows = db.exec(
-        "UPDATE objectives SET lease_owner = ?2, lease_until = ?3
-         WHERE id = ?1 AND lease_until <= ?4
-           AND (runnable = 1 OR (wake_at IS NOT NULL AND wake_at <= ?4))
-         RETURNING id",
+        &format!(
+            "UPDATE objectives SET lease_owner = ?2, lease_until = ?3
+             WHERE id = ?1 AND lease_until <= ?4 {due} RETURNING id"
+        ),
         &[
             id.into(),
             owner.into(),
@@ -1244,17 +1262,7 @@ pub fn claim_idle(
     now_ms: i64,
     lease_ms: i64,
 ) -> Result<bool, StoreError> {
-    let rows = db.exec(
-        "UPDATE objectives SET lease_owner = ?2, lease_until = ?3
-         WHERE id = ?1 AND lease_until <= ?4 RETURNING id",
-        &[
-            id.into(),
-            owner.into(),
-            (now_ms + lease_ms).into(),
-            now_ms.into(),
-        ],
-    )?;
-    Ok(!rows.rows.is_empty())
+    take_lease(db, id, owner, now_ms, lease_ms, false)
 }
 
 /// Up to `limit` events after `after` (from the first without), oldest first.
