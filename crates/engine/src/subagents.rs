@@ -8,7 +8,7 @@ use crate::create::{self, CreateError, Creator, Origin};
 use crate::llm::Function;
 use crate::run::{Fence, Next, Runner};
 use model::ids::{AgentId, Ref};
-use model::metadata::{Labels, OperationMetadata};
+use model::metadata::OperationMetadata;
 use model::objective::{
     CreateObjectiveRequest, EventData, ExecutionStatus, ObjectiveStatus, SubAgentSpawned,
     SubAgentStatus, SubAgentUpdated,
@@ -233,15 +233,13 @@ impl<'a> Runner<'a> {
                 let data = EventData::SubAgentSpawned {
                     sub_agent_spawned: SubAgentSpawned {
                         agent: agent.metadata,
-                        objective: OperationMetadata {
-                            id: child_id,
-                            account_id: state.account_id.clone(),
-                            workspace_id: state.workspace_id.clone(),
-                            profile_id: None,
-                            created_at: model::time::format_ms(now),
-                            external_id: None,
-                            labels: Labels::default(),
-                        },
+                        objective: OperationMetadata::record(
+                            child_id,
+                            state.account_id.clone(),
+                            state.workspace_id.clone(),
+                            None,
+                            now,
+                        ),
                         task: message,
                     },
                 };

@@ -66,6 +66,28 @@ pub struct OperationMetadata {
     pub labels: Labels,
 }
 
+impl OperationMetadata {
+    /// Metadata of a record the system writes (events, tool calls, windows,
+    /// deliveries): no external id, no labels.
+    pub fn record(
+        id: String,
+        account_id: String,
+        workspace_id: String,
+        profile_id: Option<String>,
+        created_at_ms: i64,
+    ) -> Self {
+        OperationMetadata {
+            id,
+            account_id,
+            workspace_id,
+            profile_id,
+            created_at: crate::time::format_ms(created_at_ms),
+            external_id: None,
+            labels: Labels::default(),
+        }
+    }
+}
+
 /// Metadata a client sends. Output-only fields are accepted so a resource read with
 /// GET can be sent back: ignored on update, and on create rejected only if they conflict.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -4,7 +4,6 @@ use crate::db::{Db, Row, StoreError};
 use crate::list::{self, ListQuery, Listed, Source};
 use model::audit::{AuditLog, AuditLogData};
 use model::metadata::OperationMetadata;
-use model::time::format_ms;
 use ports::Value;
 
 /// One call, as recorded.
@@ -65,15 +64,13 @@ const COLS: &str =
 fn from_row(row: &[Value]) -> Result<AuditLog, StoreError> {
     let r = Row(row);
     Ok(AuditLog {
-        metadata: OperationMetadata {
-            id: r.text(0)?,
-            account_id: r.opt_text(1)?.unwrap_or_default(),
-            workspace_id: r.opt_text(2)?.unwrap_or_default(),
-            profile_id: r.opt_text(4)?,
-            created_at: format_ms(r.int(12)?),
-            external_id: None,
-            labels: Default::default(),
-        },
+        metadata: OperationMetadata::record(
+            r.text(0)?,
+            r.opt_text(1)?.unwrap_or_default(),
+            r.opt_text(2)?.unwrap_or_default(),
+            r.opt_text(4)?,
+            r.int(12)?,
+        ),
         data: AuditLogData {
             request_id: r.text(5)?,
             token_id: r.opt_text(3)?,

@@ -5,7 +5,7 @@ use crate::db::{json_text, Db, Row, StoreError};
 use crate::identity::{profile_at, PROFILE_COLS};
 use crate::list::{self, ListQuery, Listed, Source};
 use model::ids::{Id, Kind, ObjectiveKind, Ref};
-use model::metadata::{Labels, OperationMetadata};
+use model::metadata::OperationMetadata;
 use model::objective::{
     CallableTool, ContextWindow, ContextWindowData, EventData, EventInfo, ExecutionStatus,
     MemoryReference, Objective, ObjectiveData, ObjectiveEvent, ObjectiveInfo, ObjectiveStatus,
@@ -73,15 +73,13 @@ pub struct EventRecord {
 impl EventRecord {
     pub fn into_wire(self) -> ObjectiveEvent {
         ObjectiveEvent {
-            metadata: OperationMetadata {
-                id: self.id,
-                account_id: self.account_id,
-                workspace_id: self.workspace_id,
-                profile_id: self.profile_id,
-                created_at: format_ms(self.created_at_ms),
-                external_id: None,
-                labels: Labels::default(),
-            },
+            metadata: OperationMetadata::record(
+                self.id,
+                self.account_id,
+                self.workspace_id,
+                self.profile_id,
+                self.created_at_ms,
+            ),
             data: self.data,
             context_window_id: self.window_id,
             info: Some(EventInfo {
@@ -125,15 +123,13 @@ pub struct ToolCallRecord {
 impl ToolCallRecord {
     pub fn into_wire(self) -> ObjectiveToolCall {
         ObjectiveToolCall {
-            metadata: OperationMetadata {
-                id: self.id,
-                account_id: self.account_id,
-                workspace_id: self.workspace_id,
-                profile_id: None,
-                created_at: format_ms(self.created_at_ms),
-                external_id: None,
-                labels: Labels::default(),
-            },
+            metadata: OperationMetadata::record(
+                self.id,
+                self.account_id,
+                self.workspace_id,
+                None,
+                self.created_at_ms,
+            ),
             data: ToolCallData {
                 callable: self.callable,
                 function_name: self.function_name,
@@ -702,15 +698,7 @@ pub fn window_events(
 fn window_from(row: &[Value]) -> Result<ContextWindow, StoreError> {
     let r = Row(row);
     Ok(ContextWindow {
-        metadata: OperationMetadata {
-            id: r.text(0)?,
-            account_id: r.text(2)?,
-            workspace_id: r.text(3)?,
-            profile_id: None,
-            created_at: format_ms(r.int(8)?),
-            external_id: None,
-            labels: Labels::default(),
-        },
+        metadata: OperationMetadata::record(r.text(0)?, r.text(2)?, r.text(3)?, None, r.int(8)?),
         data: ContextWindowData {
             objective_id: r.text(1)?,
             sequence: r.int(4)?,
@@ -1234,15 +1222,13 @@ pub fn open_window(db: &Db, w: &NewWindow) -> Result<ContextWindow, StoreError> 
         &[w.objective_id.into(), w.id.into()],
     )?;
     Ok(ContextWindow {
-        metadata: OperationMetadata {
-            id: w.id.to_owned(),
-            account_id: w.account_id.to_owned(),
-            workspace_id: w.workspace_id.to_owned(),
-            profile_id: None,
-            created_at: format_ms(w.created_at_ms),
-            external_id: None,
-            labels: Labels::default(),
-        },
+        metadata: OperationMetadata::record(
+            w.id.to_owned(),
+            w.account_id.to_owned(),
+            w.workspace_id.to_owned(),
+            None,
+            w.created_at_ms,
+        ),
         data: ContextWindowData {
             objective_id: w.objective_id.to_owned(),
             sequence: w.sequence,

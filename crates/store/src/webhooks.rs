@@ -4,7 +4,7 @@
 use crate::db::{json_text, Db, Row, StoreError};
 use crate::list::{self, ListQuery, Listed, Source};
 use crate::objectives::EventRecord;
-use model::metadata::{Labels, OperationMetadata};
+use model::metadata::OperationMetadata;
 use model::objective::EventType;
 use model::time::format_ms;
 use model::webhook::{DeliveryStatus, WebhookDelivery, WebhookDeliveryData};
@@ -49,15 +49,7 @@ fn from_row(row: &[Value]) -> Result<WebhookDelivery, StoreError> {
         Some(r.json(14)?)
     };
     Ok(WebhookDelivery {
-        metadata: OperationMetadata {
-            id: r.text(0)?,
-            account_id: r.text(1)?,
-            workspace_id: r.text(2)?,
-            profile_id: None,
-            created_at: format_ms(r.int(17)?),
-            external_id: None,
-            labels: Labels::default(),
-        },
+        metadata: OperationMetadata::record(r.text(0)?, r.text(1)?, r.text(2)?, None, r.int(17)?),
         data: WebhookDeliveryData {
             agent_id: r.text(3)?,
             objective_id: r.text(4)?,
