@@ -249,19 +249,12 @@ pub fn compact(ctx: &Ctx) -> HandlerResult {
     }
     let o = find(ctx, ctx.db, "id")?;
     let id = o.metadata.id.clone();
-    if o.status.is_super_terminal() {
-        return Err(ApiError::failed_precondition(format!(
-            "objective `{id}` is {} and can no longer be compacted",
-            o.status.as_str()
-        )));
-    }
     if ctx.dry_run {
         let window = o.info.as_ref().map(|i| i.current_context_window_id.clone());
-        let open = objectives::open_calls(ctx.db, &id, &window.unwrap_or_default())?;
-        if !open.is_empty() {
-            return Err(ApiError::failed_precondition(format!(
-                "objective `{id}` has open tool calls; approve, deny or answer them before compacting"
-            )));
+        if let Some(why) =
+            engine::compact::refusal(ctx.db, &id, o.status, &window.unwrap_or_default())?
+        {
+            return Err(ApiError::failed_precondition(why));
         }
         let sequence = o.info.as_ref().map_or(1, |i| i.total_context_windows) + 1;
         let preview = ContextWindowData {

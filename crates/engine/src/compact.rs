@@ -13,7 +13,7 @@ use model::ids::ContextWindowId;
 use model::objective::{ContextWindow, ContextWindowCompacted, EventData, ObjectiveStatus};
 use model::variation::CompactionConfig;
 use store::objectives::{self as objectives, NewWindow, RunState};
-use store::StoreError;
+use store::{Db, StoreError};
 
 pub const CLEARED: &str = "[result cleared]";
 pub const DEFAULT_THRESHOLD: f64 = 0.75;
@@ -344,6 +344,28 @@ impl<'a> Runner<'a> {
     }
 }
 
+/// Why an objective cannot be compacted now: it is FINALIZED or CANCELLED, or tool
+/// calls of its window still wait for an answer.
+pub fn refusal(
+    db: &Db,
+    objective_id: &str,
+    status: ObjectiveStatus,
+    window_id: &str,
+) -> Result<Option<String>, StoreError> {
+    if status.is_super_terminal() {
+        return Ok(Some(format!(
+            "objective `{objective_id}` is {} and can no longer be compacted",
+            status.as_str()
+        )));
+    }
+    if !objectives::open_calls(db, objective_id, window_id)?.is_empty() {
+        return Ok(Some(format!(
+            "objective `{objective_id}` has open tool calls; approve, deny or answer them before compacting"
+        )));
+    }
+    Ok(None)
+}
+
 /// `POST …/objectives/{id}:compact`: compacts now, in the request, under a lease of
 /// its own. Refused while a step runs, while tool calls are open, and on FINALIZED or
 /// CANCELLED objectives.
@@ -369,16 +391,8 @@ pub fn compact_now(
     let result = (|| {
         let state = objectives::run_state(&runner.db, objective_id, &runner.owner)?
             .ok_or_else(|| CompactError::Precondition("the objective is busy".into()))?;
-        if state.status.is_super_terminal() {
-            return Err(CompactError::Precondition(format!(
-                "objective `{objective_id}` is {} and can no longer be compacted",
-                state.status.as_str()
-            )));
-        }
-        if !objectives::open_calls(&runner.db, objective_id, &state.window_id)?.is_empty() {
-            return Err(CompactError::Precondition(format!(
-                "objective `{objective_id}` has open tool calls; approve, deny or answer them before compacting"
-            )));
+        if let Some(why) = refusal(&runner.db, objective_id, state.status, &state.window_id)? {
+            return Err(CompactError::Precondition(why));
         }
         runner
             .compact(&state, config)?
