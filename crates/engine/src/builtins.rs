@@ -155,16 +155,42 @@ pub fn run(
     }
 }
 
-fn string_arg<'a>(args: &'a Map<String, Value>, key: &str, max: usize) -> Result<&'a str, String> {
+/// How long a text argument may be.
+#[derive(Clone, Copy)]
+enum Limit {
+    Chars(usize),
+    Bytes(usize),
+}
+
+/// A string argument: absent (or null) is `None`; blank, too long or not a string is
+/// the tool error naming it.
+fn optional_text<'a>(
+    args: &'a Map<String, Value>,
+    key: &str,
+    limit: Limit,
+) -> Result<Option<&'a str>, String> {
+    let too_long = |s: &str| match limit {
+        Limit::Chars(n) if s.chars().count() > n => Some(format!("{n} characters")),
+        Limit::Bytes(n) if s.len() > n => Some(format!("{n} bytes")),
+        _ => None,
+    };
     match args.get(key) {
+        None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Err(format!("`{key}` may not be blank")),
-        Some(Value::String(s)) if s.len() > max => {
-            Err(format!("`{key}` must be at most {max} bytes"))
-        }
-        Some(Value::String(s)) => Ok(s),
-        None | Some(Value::Null) => Err(format!("`{key}` is required")),
+        Some(Value::String(s)) => match too_long(s) {
+            Some(max) => Err(format!("`{key}` must be at most {max}")),
+            None => Ok(Some(s)),
+        },
         Some(_) => Err(format!("`{key}` must be a string")),
     }
+}
+
+fn required_text<'a>(
+    args: &'a Map<String, Value>,
+    key: &str,
+    limit: Limit,
+) -> Result<&'a str, String> {
+    optional_text(args, key, limit)?.ok_or_else(|| format!("`{key}` is required"))
 }
 
 /// Top-down through the stack (the last layer is the top); the first live entry wins.
@@ -174,7 +200,7 @@ fn memory_read(
     args: &Map<String, Value>,
     now_ms: i64,
 ) -> Result<Done, store::StoreError> {
-    let key = match string_arg(args, "key", MAX_KEY_CHARS) {
+    let key = match required_text(args, "key", Limit::Bytes(MAX_KEY_CHARS)) {
         Ok(k) => k,
         Err(e) => return Ok(Done::answer(Err(e))),
     };
@@ -214,11 +240,11 @@ fn memory_write(
     let Some(layer_id) = &state.episodic_layer_id else {
         return fail("this objective has no episodic memory to write to".into());
     };
-    let key = match string_arg(args, "key", MAX_KEY_CHARS) {
+    let key = match required_text(args, "key", Limit::Bytes(MAX_KEY_CHARS)) {
         Ok(k) => k,
         Err(e) => return fail(e),
     };
-    let content = match string_arg(args, "content", MAX_CONTENT_BYTES) {
+    let content = match required_text(args, "content", Limit::Bytes(MAX_CONTENT_BYTES)) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -280,18 +306,8 @@ fn tasks(
     args: &Map<String, Value>,
     now_ms: i64,
 ) -> Result<Result<String, String>, store::StoreError> {
-    let text = |key: &str| -> Result<Option<String>, String> {
-        match args.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => {
-                Err(format!("`{key}` may not be blank"))
-            }
-            Some(Value::String(s)) if s.chars().count() > MAX_TASK_CHARS => Err(format!(
-                "`{key}` must be at most {MAX_TASK_CHARS} characters"
-            )),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("`{key}` must be a string")),
-        }
+    let text = |key: &str| {
+        optional_text(args, key, Limit::Chars(MAX_TASK_CHARS)).map(|t| t.map(str::to_owned))
     };
     match name {
         TASK_CREATE => {
