@@ -1,10 +1,10 @@
 //! Agents (seeds 001/002/004), in both the canonical and the short route form.
 
 use crate::params::{self, UPDATE};
+use crate::{schema, Auth, Method, Operation, Param, ParamKind};
 use model::agent::{Agent, CreateAgentRequest, UpdateAgentRequest};
 use model::page::Page;
 use model::scope::{Resource, Scope};
-use web::{schema, Auth, Method, Operation, Param, ParamKind};
 
 const PATH: &str = "/v1/workspaces/{workspaceId}/agents";
 const ONE: &str = "/v1/workspaces/{workspaceId}/agents/{id}";

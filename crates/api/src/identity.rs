@@ -1,6 +1,7 @@
 //! Identity: bootstrap, the caller, workspaces, API keys, audit log, the document itself.
 
 use crate::params::{self, LIST, UPDATE};
+use crate::{schema, Auth, Method, Operation, Param, ParamKind};
 use model::audit::AuditLog;
 use model::identity::{
     Account, ApiKey, BootstrapRequest, BootstrapResponse, CreateApiKeyRequest,
@@ -8,7 +9,6 @@ use model::identity::{
 };
 use model::page::Page;
 use model::scope::{Resource, Scope};
-use web::{schema, Auth, Method, Operation, Param, ParamKind};
 
 const TAG: &str = "Identity";
 const KEYS: &str = "API keys";

@@ -9,13 +9,14 @@ pub mod identity;
 pub mod memory;
 pub mod objectives;
 pub mod openapi;
+mod operation;
 mod params;
 pub mod schedules;
 pub mod tools;
 pub mod variations;
 pub mod webhooks;
 
-use web::Operation;
+pub use operation::{schema, short_form, Auth, Method, Operation, Param, ParamKind, SchemaFn};
 
 /// Every operation, in document order.
 pub fn all() -> Vec<&'static Operation> {
@@ -38,8 +39,8 @@ pub fn all() -> Vec<&'static Operation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Auth;
     use std::collections::HashSet;
-    use web::Auth;
 
     #[test]
     fn operation_ids_and_routes_are_unique() {

@@ -1,13 +1,13 @@
 //! Memory layers and entries (scope `memory`).
 
 use crate::params::{self, UPDATE};
+use crate::{schema, Auth, Method, Operation};
 use model::memory::{
     CreateMemoryEntryRequest, CreateMemoryLayerRequest, MemoryEntry, MemoryLayer,
     UpdateMemoryEntryRequest, UpdateMemoryLayerRequest,
 };
 use model::page::Page;
 use model::scope::{Resource, Scope};
-use web::{schema, Auth, Method, Operation};
 
 const LAYERS: &str = "/v1/workspaces/{workspaceId}/memory_layers";
 const LAYER: &str = "/v1/workspaces/{workspaceId}/memory_layers/{id}";

@@ -1,6 +1,7 @@
 //! Objectives: creation, the record of their run, and steering them (seed 003).
 
 use crate::params;
+use crate::{schema, Auth, Method, Operation, Param, ParamKind};
 use model::objective::{
     CancelRequest, CompactRequest, CompactResponse, ContextWindow, ContinueRequest,
     CreateFeedbackRequest, CreateObjectiveRequest, DenyRequest, Objective, ObjectiveEvent,
@@ -8,7 +9,6 @@ use model::objective::{
 };
 use model::page::Page;
 use model::scope::{Resource, Scope};
-use web::{schema, Auth, Method, Operation, Param, ParamKind};
 
 const PATH: &str = "/v1/workspaces/{workspaceId}/objectives";
 const ONE: &str = "/v1/workspaces/{workspaceId}/objectives/{id}";

@@ -1,9 +1,9 @@
 //! `/openapi.json`: OpenAPI 3.1, generated from the catalog and the wire types.
 
+use crate::{short_form, Auth, Operation, ParamKind};
 use model::error::ErrorBody;
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Map, Value};
-use web::{short_form, Auth, Operation, ParamKind};
 
 /// The whole document.
 pub fn document() -> Value {

@@ -1,6 +1,6 @@
 //! Documented query parameters.
 
-use web::{Param, ParamKind};
+use crate::{Param, ParamKind};
 
 pub const LIMIT: Param = Param {
     name: "limit",

@@ -1,10 +1,10 @@
 //! Agent schedules (seed 002 "AgentsSchedules", SPEC §3 / §4.3).
 
 use crate::params::{self, UPDATE};
+use crate::{schema, Auth, Method, Operation, Param, ParamKind};
 use model::page::Page;
 use model::schedule::{AgentSchedule, CreateScheduleRequest, UpdateScheduleRequest};
 use model::scope::{Resource, Scope};
-use web::{schema, Auth, Method, Operation, Param, ParamKind};
 
 const PATH: &str = "/v1/workspaces/{workspaceId}/agents/{agentId}/schedules";
 const ONE: &str = "/v1/workspaces/{workspaceId}/agents/{agentId}/schedules/{id}";

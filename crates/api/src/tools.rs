@@ -1,13 +1,13 @@
 //! Tool sets, tools and workspace secrets (scope `tools`).
 
 use crate::params::{self, UPDATE};
+use crate::{schema, Auth, Method, Operation};
 use model::page::Page;
 use model::scope::{Resource, Scope};
 use model::tools::{
     CreateToolRequest, CreateToolSetRequest, CreateWorkspaceSecretRequest, Tool, ToolSet,
     UpdateToolRequest, UpdateToolSetRequest, UpdateWorkspaceSecretRequest, WorkspaceSecret,
 };
-use web::{schema, Auth, Method, Operation};
 
 const SETS: &str = "/v1/workspaces/{workspaceId}/tool_sets";
 const SET: &str = "/v1/workspaces/{workspaceId}/tool_sets/{id}";

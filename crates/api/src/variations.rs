@@ -1,13 +1,13 @@
 //! Variations, their assignments and memory layer assignments (seed 002).
 
 use crate::params::{self, UPDATE};
+use crate::{schema, Auth, Method, Operation};
 use model::page::Page;
 use model::scope::{Resource, Scope};
 use model::variation::{
     AddAssignmentRequest, AddMemoryLayerRequest, CreateVariationRequest, UpdateMemoryLayerRequest,
     UpdateVariationRequest, Variation,
 };
-use web::{schema, Auth, Method, Operation};
 
 const PATH: &str = "/v1/workspaces/{workspaceId}/agents/{agentId}/variations";
 const ONE: &str = "/v1/workspaces/{workspaceId}/agents/{agentId}/variations/{id}";

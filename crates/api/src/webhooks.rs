@@ -1,11 +1,11 @@
 //! An agent's webhook deliveries and feedback (seeds 001/002/003, SPEC §4.2).
 
 use crate::params;
+use crate::{schema, Auth, Method, Operation, Param, ParamKind};
 use model::objective::ObjectiveFeedback;
 use model::page::Page;
 use model::scope::{Resource, Scope};
 use model::webhook::WebhookDelivery;
-use web::{schema, Auth, Method, Operation, Param, ParamKind};
 
 const DELIVERIES: &str = "/v1/workspaces/{workspaceId}/agents/{agentId}/webhook_deliveries";
 const READ: Auth = Auth::Token(Some(Scope::read(Resource::Agents)));

@@ -6,8 +6,8 @@
 //! are flags, and the request body's fields are flags too (`--name` → `metadata.name`,
 //! `--description` → `spec.description`), or the whole body comes from `--body`.
 
+use api::{Method, Operation, ParamKind};
 use serde_json::Value;
-use web::{Method, Operation, ParamKind};
 
 /// Operations whose command is one word.
 const SINGLE: &[(&str, &str)] = &[

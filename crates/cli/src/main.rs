@@ -7,6 +7,7 @@ mod client;
 mod follow;
 mod output;
 
+use api::ParamKind;
 use catalog::{kebab, Command as Op, Kind};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use client::{Client, Failure};
@@ -14,7 +15,6 @@ use output::{render, Format};
 use serde_json::{Map, Value};
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
-use web::ParamKind;
 
 const ABOUT: &str = "The Cadenya API from the command line: agents, variations, schedules, objectives, tools, memory, keys.";
 const AFTER: &str = "Commands are `<resource>[:<sub>] <verb>`, e.g. `cadenya agents list`, \
@@ -242,7 +242,7 @@ fn resolve_path(client: &Client, op: &Op, m: &ArgMatches, g: &ArgMatches) -> Res
         let ws = match g.get_one::<String>("workspace-id") {
             Some(w) => w.clone(),
             None if op.op.short_form => {
-                path = web::short_form(&path).unwrap_or(path);
+                path = api::short_form(&path).unwrap_or(path);
                 String::new()
             }
             None => {

@@ -3,12 +3,12 @@
 use crate::auth;
 use crate::ctx::{Ctx, Principal};
 use crate::error::ApiError;
-use crate::op::{Auth, Method, Operation};
 use crate::query::Query;
 use crate::ratelimit::{self, Limits};
 use crate::reply::Reply;
 use crate::router::{self, Routed};
 use crate::{HandlerResult, BODY_LIMIT};
+use api::{Auth, Method, Operation};
 use model::enums::ApiKeyState;
 use model::ids::{AuditLogId, Id, WorkspaceId};
 use model::scope::ScopeSet;

@@ -2,9 +2,9 @@
 //! moves (ids, JSON bodies, lists, write transactions with `dryRun`).
 
 use crate::error::ApiError;
-use crate::op::Operation;
 use crate::query::{encode_cursor, Query};
 use crate::reply::Reply;
+use api::Operation;
 use model::ids::{Id, Kind, Ref};
 use model::metadata::{MetadataFields, Owner, ResourceMetadata};
 use model::page::{Page, Pagination};

@@ -10,7 +10,6 @@ pub mod auth;
 mod ctx;
 mod error;
 pub mod keys;
-mod op;
 pub mod query;
 mod ratelimit;
 mod reply;
@@ -21,9 +20,8 @@ pub mod testing;
 pub use app::{App, Route};
 pub use ctx::{Ctx, Principal};
 pub use error::ApiError;
-pub use op::{schema, Auth, Method, Operation, Param, ParamKind, SchemaFn};
 pub use reply::Reply;
-pub use router::{short_form, Match};
+pub use router::Match;
 
 /// Bodies above this many bytes are refused with 413.
 pub const BODY_LIMIT: usize = 1 << 20;

@@ -1,17 +1,8 @@
 //! Exact routing over path templates, including AIP-136 custom methods (`{id}:publish`).
 
 use crate::app::Route;
-use crate::op::Method;
+use api::{short_form, Method};
 use percent_encoding::percent_decode_str;
-
-const CANONICAL_PREFIX: &str = "/v1/workspaces/{workspaceId}/";
-
-/// The short form of a canonical workspace path (`/v1/workspaces/{workspaceId}/agents` →
-/// `/v1/agents`), if it has one.
-pub fn short_form(path: &str) -> Option<String> {
-    path.strip_prefix(CANONICAL_PREFIX)
-        .map(|rest| format!("/v1/{rest}"))
-}
 
 /// A matched route with its decoded path parameters.
 pub struct Match<'r> {

@@ -1,5 +1,6 @@
-//! Operations: one route of the public API, described once and used twice — to
-//! dispatch requests and to generate `/openapi.json`, so the two cannot drift.
+//! Operations: one route of the public API, described once and used three times — to
+//! dispatch requests (`web`), to generate `/openapi.json`, and to build the CLI — so
+//! none of them can drift.
 
 use model::scope::Scope;
 
@@ -112,4 +113,13 @@ impl Operation {
         }
         self.query.iter().find(|p| p.name == name).map(|p| p.kind)
     }
+}
+
+const CANONICAL_PREFIX: &str = "/v1/workspaces/{workspaceId}/";
+
+/// The short form of a canonical workspace path (`/v1/workspaces/{workspaceId}/agents` →
+/// `/v1/agents`), if it has one.
+pub fn short_form(path: &str) -> Option<String> {
+    path.strip_prefix(CANONICAL_PREFIX)
+        .map(|rest| format!("/v1/{rest}"))
 }
