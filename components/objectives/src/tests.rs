@@ -522,14 +522,10 @@ fn a_lost_lease_fences_the_late_runner_and_the_next_one_retries_the_call() {
     // Two runners: the first holds the lease, so the second cannot claim it.
     let env = s.host.env();
     let db = store::Db::new(env.sql);
-    db.exec(
-        "UPDATE objectives SET runnable = 1 WHERE id = ?1",
-        &[id.as_str().into()],
-    )
-    .unwrap();
+    let now = s.host.clock.now_ms();
+    store::objectives::wake(&db, &id, now).unwrap();
     let a = engine::run::Runner::new(env);
     let b = engine::run::Runner::new(env);
-    let now = s.host.clock.now_ms();
     assert!(store::objectives::claim(&db, &id, "a", now, 15_000).unwrap());
     assert!(!store::objectives::claim(&db, &id, "b", now, 15_000).unwrap());
     // neither runner object holds "a", so both are fenced out

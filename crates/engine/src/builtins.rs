@@ -318,7 +318,6 @@ fn tasks(
             };
             let id = store::objectives::next_id::<TaskKind>(
                 db,
-                "objective_tasks",
                 objective_id,
                 now_ms,
                 random.next_u128(),

@@ -143,16 +143,8 @@ impl<'a> Runner<'a> {
         f: impl FnOnce(&Db, Fence) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
         self.db.transaction(true, |db| {
-            let row = db.one(
-                "SELECT status FROM objectives WHERE id = ?1 AND lease_owner = ?2",
-                &[id.into(), self.owner.as_str().into()],
-            )?;
-            let Some(row) = row else { return Ok(None) };
-            let status = match row.first() {
-                Some(ports::Value::Text(s)) => {
-                    ObjectiveStatus::parse(s).unwrap_or(ObjectiveStatus::Unspecified)
-                }
-                _ => ObjectiveStatus::Unspecified,
+            let Some(status) = objectives::held_status(db, id, &self.owner)? else {
+                return Ok(None);
             };
             let fence = if status.has_ended() {
                 Fence::Ended
@@ -183,13 +175,7 @@ impl<'a> Runner<'a> {
         data: EventData,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        let id = objectives::next_id::<EventKind>(
-            db,
-            "objective_events",
-            &state.id,
-            now,
-            self.env.random.next_u128(),
-        )?;
+        let id = objectives::next_id::<EventKind>(db, &state.id, now, self.env.random.next_u128())?;
         objectives::insert_event(
             db,
             &EventRecord {
@@ -215,10 +201,7 @@ impl<'a> Runner<'a> {
             return Ok(Next::Stop);
         };
         if state.status.has_ended() {
-            self.db.exec(
-                "UPDATE objectives SET runnable = 0, wake_at = NULL WHERE id = ?1 AND lease_owner = ?2",
-                &[id.into(), self.owner.as_str().into()],
-            )?;
+            objectives::park(&self.db, id, &self.owner)?;
             return Ok(Next::Stop);
         }
         let mut waiting_approval = false;
@@ -388,15 +371,10 @@ impl<'a> Runner<'a> {
         let offered = builtins::offered(state);
         let mut counted = state.tool_calls;
         let mut records = Vec::new();
-        let mut last: Option<String> = objectives::next_id::<ToolCallKind>(
-            db,
-            "objective_tool_calls",
-            &state.id,
-            now,
-            self.env.random.next_u128(),
-        )
-        .map(|id| id.into_string())
-        .ok();
+        let mut last: Option<String> =
+            objectives::next_id::<ToolCallKind>(db, &state.id, now, self.env.random.next_u128())
+                .map(|id| id.into_string())
+                .ok();
         for (i, c) in reply.calls.iter().enumerate() {
             let id = if i == 0 {
                 last.clone().unwrap_or_default()

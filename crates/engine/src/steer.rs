@@ -41,13 +41,7 @@ fn event(
     window_id: &str,
     data: EventData,
 ) -> Result<EventRecord, StoreError> {
-    let id = objectives::next_id::<EventKind>(
-        db,
-        "objective_events",
-        objective_id,
-        a.now_ms,
-        a.random.next_u128(),
-    )?;
+    let id = objectives::next_id::<EventKind>(db, objective_id, a.now_ms, a.random.next_u128())?;
     let e = EventRecord {
         id: id.into_string(),
         objective_id: objective_id.to_owned(),

@@ -82,12 +82,16 @@ impl<'a> Db<'a> {
         }
     }
 
-    pub fn exec(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
+    pub(crate) fn exec(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         self.sql.execute(sql, params).map_err(StoreError::from)
     }
 
     /// The first row, if any.
-    pub fn one(&self, sql: &str, params: &[Value]) -> Result<Option<Vec<Value>>, StoreError> {
+    pub(crate) fn one(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Option<Vec<Value>>, StoreError> {
         Ok(self.exec(sql, params)?.rows.into_iter().next())
     }
 

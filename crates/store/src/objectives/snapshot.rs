@@ -1,0 +1,80 @@
+//! The tools and sub-agents frozen into an objective at create.
+
+use crate::db::{Db, Row, StoreError};
+use crate::list::{self, ListQuery, Listed, Source};
+use model::objective::ObjectiveTool;
+use model::tools::{Adapter, Tool};
+use model::variation::BareMetadata;
+
+/// A tool frozen into an objective at create.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotTool {
+    pub tool: Tool,
+    /// The function name the model sees (unique within the objective).
+    pub llm_name: String,
+    /// The tool set's adapter at create (base URL, headers with secret references).
+    pub adapter: Adapter,
+}
+
+/// An agent offered to the model as a tool, frozen into an objective at create.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubAgent {
+    pub agent_id: String,
+    pub name: String,
+    /// The function name the model sees (unique within the objective).
+    pub llm_name: String,
+    pub description: String,
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+    /// The agent has an `inputDataSchema`: arguments become the child's `data`.
+    pub takes_data: bool,
+}
+
+// ---- the tool snapshot
+
+pub fn list_tools(
+    db: &Db,
+    objective_id: &str,
+    q: &ListQuery,
+) -> Result<Listed<ObjectiveTool>, StoreError> {
+    let src = Source {
+        columns: "t.id, t.name, t.snapshot",
+        from: "FROM objective_tools t",
+        count_from: "FROM objective_tools t",
+        alias: "t",
+        scope_col: "t.objective_id",
+        scope: objective_id,
+        counter: None,
+        filters: Vec::new(),
+        prefix_col: "t.name",
+    };
+    list::run(db, src, q)?.try_map(|row| {
+        let r = Row(&row);
+        Ok(ObjectiveTool {
+            metadata: BareMetadata {
+                id: r.text(0)?,
+                name: Some(r.text(1)?),
+            },
+            snapshot: r.json(2)?,
+        })
+    })
+}
+
+/// Every snapshot tool of an objective (to offer the model, and to execute calls).
+pub fn snapshot_tools(db: &Db, objective_id: &str) -> Result<Vec<SnapshotTool>, StoreError> {
+    let rows = db.exec(
+        "SELECT llm_name, adapter, snapshot FROM objective_tools WHERE objective_id = ?1 ORDER BY llm_name",
+        &[objective_id.into()],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            let r = Row(row);
+            Ok(SnapshotTool {
+                llm_name: r.text(0)?,
+                adapter: r.json(1)?,
+                tool: r.json(2)?,
+            })
+        })
+        .collect()
+}
