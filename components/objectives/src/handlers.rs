@@ -1,8 +1,7 @@
 //! Objective handlers: thin translations between HTTP and `engine`/`store`.
 
-use engine::compact::CompactError;
-use engine::create::{CreateError, Creator, Origin};
-use engine::steer::{Actor, SteerError};
+use engine::create::{Creator, Origin};
+use engine::steer::Actor;
 use model::ids::{EventId, ObjectiveKind, Ref, TaskId, ToolCallId};
 use model::objective::{
     CancelRequest, CompactRequest, CompactResponse, ContextWindowData, ContinueRequest,
@@ -14,28 +13,6 @@ use serde::de::DeserializeOwned;
 use store::objectives::{self as objectives, ObjectiveFilters};
 use store::Db;
 use web::{ApiError, Ctx, HandlerResult, Reply};
-
-fn create_error(e: CreateError) -> ApiError {
-    match e {
-        CreateError::Invalid(v) => v.into(),
-        CreateError::NotFound(field, message) => {
-            let mut err = ApiError::not_found(message.clone());
-            err.details = vec![model::FieldViolation { field, message }];
-            err
-        }
-        CreateError::Precondition(m) => ApiError::failed_precondition(m),
-        CreateError::Store(e) => e.into(),
-    }
-}
-
-fn steer_error(e: SteerError) -> ApiError {
-    match e {
-        SteerError::NotFound(m) => ApiError::not_found(m),
-        SteerError::Precondition(m) => ApiError::failed_precondition(m),
-        SteerError::Invalid(field, m) => ApiError::invalid(field, m),
-        SteerError::Store(e) => e.into(),
-    }
-}
 
 /// A body that may be empty (`{}` implied).
 fn optional_json<T: DeserializeOwned + Default>(ctx: &Ctx) -> Result<T, ApiError> {
@@ -111,7 +88,7 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
             body,
             Origin::default(),
         )
-        .map_err(create_error)?;
+        .map_err(ApiError::from)?;
         load(ctx, db, &id)
     })?;
     kick(ctx, &objective.metadata.id);
@@ -208,7 +185,7 @@ pub fn resume(ctx: &Ctx) -> HandlerResult {
             .info
             .map(|i| i.current_context_window_id)
             .unwrap_or_default();
-        engine::steer::resume(db, &a, &id, &window, body.message).map_err(steer_error)
+        engine::steer::resume(db, &a, &id, &window, body.message).map_err(ApiError::from)
     })?;
     kick(ctx, &event.objective_id);
     Ok(Reply::ok(&event.into_wire()))
@@ -232,7 +209,7 @@ pub fn cancel(ctx: &Ctx) -> HandlerResult {
             .info
             .map(|i| i.current_context_window_id)
             .unwrap_or_default();
-        engine::steer::cancel(db, &a, &id, &window, body.reason).map_err(steer_error)?;
+        engine::steer::cancel(db, &a, &id, &window, body.reason).map_err(ApiError::from)?;
         load(ctx, db, &id)
     })?;
     Ok(Reply::ok(&objective))
@@ -252,7 +229,7 @@ pub fn compact(ctx: &Ctx) -> HandlerResult {
     if ctx.dry_run {
         let window = o.info.as_ref().map(|i| i.current_context_window_id.clone());
         if let Some(why) =
-            engine::compact::refusal(ctx.db, &id, o.status, &window.unwrap_or_default())?
+            engine::run::compact::refusal(ctx.db, &id, o.status, &window.unwrap_or_default())?
         {
             return Err(ApiError::failed_precondition(why));
         }
@@ -268,17 +245,10 @@ pub fn compact(ctx: &Ctx) -> HandlerResult {
             context_window: preview,
         }));
     }
-    match engine::compact::compact_now(ctx.env, &id, body.compaction_config.as_ref()) {
-        Ok(window) => Ok(Reply::ok(&CompactResponse {
-            context_window: window.data,
-        })),
-        Err(CompactError::Precondition(m)) => Err(ApiError::failed_precondition(m)),
-        Err(CompactError::Model(e)) => Err(ApiError::failed_precondition(format!(
-            "the summarization call failed: {}",
-            e.message()
-        ))),
-        Err(CompactError::Store(e)) => Err(e.into()),
-    }
+    let window = engine::run::compact::compact_now(ctx.env, &id, body.compaction_config.as_ref())?;
+    Ok(Reply::ok(&CompactResponse {
+        context_window: window.data,
+    }))
 }
 
 pub fn tool_calls(ctx: &Ctx) -> HandlerResult {
@@ -318,13 +288,13 @@ pub fn tool_call(ctx: &Ctx) -> HandlerResult {
 /// Approve, deny and setContent share their shape: one transaction, then a kick.
 fn steer_call(
     ctx: &Ctx,
-    f: impl FnOnce(&Db, &Actor, &str, &str) -> Result<store::objectives::ToolCallRecord, SteerError>,
+    f: impl FnOnce(&Db, &Actor, &str, &str) -> Result<store::objectives::ToolCallRecord, engine::Error>,
 ) -> HandlerResult {
     let call = call_id(ctx)?;
     let a = actor(ctx)?;
     let record = ctx.write(|db| {
         let id = objective_id(ctx, db, "objectiveId")?;
-        f(db, &a, &id, call.as_str()).map_err(steer_error)
+        f(db, &a, &id, call.as_str()).map_err(ApiError::from)
     })?;
     kick(ctx, &record.objective_id);
     Ok(Reply::ok(&record.into_wire()))

@@ -3,6 +3,8 @@
 //! objective with its first window and USER_MESSAGE event.
 
 use crate::builtins;
+use crate::Error;
+use model::agent::Agent;
 use model::enums::{AgentStatus, VariationSelectionMode};
 use model::ids::{
     AgentKind, ContextWindowId, EventId, MemoryEntryKind, MemoryLayerId, MemoryLayerKind,
@@ -15,6 +17,7 @@ use model::objective::{
     OperationMetadataInput, UserMessage, MAX_MEMORY_STACK, MAX_MESSAGE_CHARS,
 };
 use model::tools::{ToolSetState, ToolState};
+use model::variation::Variation;
 use model::violations::Violations;
 use ports::Random;
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,24 +35,8 @@ pub struct Creator<'a> {
     pub may_use_drafts: bool,
 }
 
-/// Why an objective cannot be created.
-#[derive(Debug)]
-pub enum CreateError {
-    Invalid(Violations),
-    /// A referenced resource does not exist: (field, message).
-    NotFound(String, String),
-    Precondition(String),
-    Store(StoreError),
-}
-
-impl From<StoreError> for CreateError {
-    fn from(e: StoreError) -> Self {
-        CreateError::Store(e)
-    }
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> CreateError {
-    CreateError::Invalid(Violations::one(field, message))
+fn invalid(field: &str, message: impl Into<String>) -> Error {
+    Error::invalid(field, message)
 }
 
 /// Where a new objective comes from (schedules and parents set theirs).
@@ -60,6 +47,9 @@ pub struct Origin {
 }
 
 /// Validates and writes the objective (inside the caller's transaction); returns its id.
+/// The steps run in this order, so the first problem a client meets is the cheapest
+/// to find: fields, then the agent, its status, the variation, the data, the prompt,
+/// then what is frozen into the objective.
 pub fn create(
     db: &Db,
     random: &dyn Random,
@@ -67,7 +57,47 @@ pub fn create(
     who: &Creator,
     req: CreateObjectiveRequest,
     origin: Origin,
-) -> Result<String, CreateError> {
+) -> Result<String, Error> {
+    let mut checked = check_request(&req)?;
+    let agent = store::agents::get(db, who.workspace_id, &checked.agent)?.ok_or_else(|| {
+        Error::not_found_at(
+            "agentId",
+            format!("agent `{}` does not exist in this workspace", req.agent_id),
+        )
+    })?;
+    ensure_startable(&agent, checked.variation.is_some(), who)?;
+    let mut variation = choose_variation(db, random, who, &agent, checked.variation.take(), &req)?;
+    check_data(&agent, req.data.as_ref())?;
+    let system_prompt = render_prompt(&variation, req.data.as_ref())?;
+    let frozen = freeze(db, random, now_ms, who, &agent, &mut variation, &req)?;
+    write(
+        db,
+        random,
+        now_ms,
+        who,
+        Parts {
+            agent,
+            variation,
+            system_prompt,
+            checked,
+            frozen,
+            origin,
+        },
+        req,
+    )
+}
+
+/// What the request's own fields yield once they are valid.
+struct Checked {
+    external_id: Option<String>,
+    labels: BTreeMap<String, String>,
+    secrets: BTreeMap<String, String>,
+    agent: Ref<AgentKind>,
+    variation: Option<Ref<VariationKind>>,
+}
+
+/// Every field check that needs no lookup, all reported at once.
+fn check_request(req: &CreateObjectiveRequest) -> Result<Checked, Error> {
     let mut v = Violations::new();
     let message = req.initial_message.trim();
     if message.is_empty() {
@@ -89,110 +119,149 @@ pub fn create(
             );
         }
     }
-    let secrets = check_secrets(&req, &mut v);
-    let agent_ref = Ref::<AgentKind>::parse(&req.agent_id).map_err(|e| invalid("agentId", e));
-    let variation_ref = req
+    let secrets = check_secrets(req, &mut v);
+    let agent = Ref::<AgentKind>::parse(&req.agent_id).map_err(|e| invalid("agentId", e));
+    let variation = req
         .variation_id
         .as_deref()
         .map(Ref::<VariationKind>::parse)
         .transpose()
         .map_err(|e| invalid("variationId", e));
     if !v.is_empty() {
-        return Err(CreateError::Invalid(v));
+        return Err(Error::Invalid(v));
     }
-    let agent = store::agents::get(db, who.workspace_id, &agent_ref?)?.ok_or_else(|| {
-        CreateError::NotFound(
-            "agentId".into(),
-            format!("agent `{}` does not exist in this workspace", req.agent_id),
-        )
-    })?;
-    let agent_id = agent.metadata.id.clone();
+    Ok(Checked {
+        external_id,
+        labels,
+        secrets,
+        agent: agent?,
+        variation: variation?,
+    })
+}
 
-    let explicit = variation_ref?;
-    match (agent.spec.status, &explicit) {
-        (AgentStatus::Published, _) => {}
-        (AgentStatus::Archived, _) => {
-            return Err(CreateError::Precondition(format!(
-                "agent `{agent_id}` is archived and accepts no new objectives"
-            )))
-        }
-        (_, Some(_)) if who.may_use_drafts => {}
-        (status, Some(_)) => {
-            return Err(CreateError::Precondition(format!(
-                "agent `{agent_id}` is {}; starting a draft through an explicit variationId needs the agents:write scope",
-                status.as_str()
-            )))
-        }
-        (status, None) => {
-            return Err(CreateError::Precondition(format!(
-                "agent `{agent_id}` is {}: publish it (spec.status AGENT_STATUS_PUBLISHED) or name a variationId to test a draft",
-                status.as_str()
-            )))
-        }
+/// Only PUBLISHED agents take objectives; a draft only through an explicit
+/// variation and with `agents:write`; an archived one never.
+fn ensure_startable(agent: &Agent, explicit_variation: bool, who: &Creator) -> Result<(), Error> {
+    let agent_id = &agent.metadata.id;
+    match (agent.spec.status, explicit_variation) {
+        (AgentStatus::Published, _) => Ok(()),
+        (AgentStatus::Archived, _) => Err(Error::Precondition(format!(
+            "agent `{agent_id}` is archived and accepts no new objectives"
+        ))),
+        (_, true) if who.may_use_drafts => Ok(()),
+        (status, true) => Err(Error::Precondition(format!(
+            "agent `{agent_id}` is {}; starting a draft through an explicit variationId needs the agents:write scope",
+            status.as_str()
+        ))),
+        (status, false) => Err(Error::Precondition(format!(
+            "agent `{agent_id}` is {}: publish it (spec.status AGENT_STATUS_PUBLISHED) or name a variationId to test a draft",
+            status.as_str()
+        ))),
     }
+}
+
+/// The named variation, or one picked by the agent's selection mode.
+fn choose_variation(
+    db: &Db,
+    random: &dyn Random,
+    who: &Creator,
+    agent: &Agent,
+    explicit: Option<Ref<VariationKind>>,
+    req: &CreateObjectiveRequest,
+) -> Result<Variation, Error> {
+    let agent_id = &agent.metadata.id;
     let variation_ref = match explicit {
         Some(r) => r,
         None => Ref::Id(
             model::ids::VariationId::parse(&pick_variation(
                 db,
-                &agent_id,
+                agent_id,
                 agent.spec.variation_selection_mode,
                 random,
             )?)
-            .map_err(|e| CreateError::Store(StoreError::Backend(e)))?,
+            .map_err(|e| Error::Store(StoreError::Backend(e)))?,
         ),
     };
-    let record = store::variations::get(db, who.workspace_id, &agent_id, &variation_ref)?
+    let record = store::variations::get(db, who.workspace_id, agent_id, &variation_ref)?
         .ok_or_else(|| {
-            CreateError::NotFound(
-                "variationId".into(),
+            Error::not_found_at(
+                "variationId",
                 format!(
                     "agent `{agent_id}` has no variation `{}`",
                     req.variation_id.clone().unwrap_or_default()
                 ),
             )
         })?;
-    let mut variation = record.variation;
+    Ok(record.variation)
+}
 
-    if let Some(schema) = &agent.spec.input_data_schema {
-        let instance = req.data.clone().unwrap_or_else(|| serde_json::json!({}));
-        let found = model::json_schema::violations(
-            &serde_json::Value::Object(schema.clone()),
-            &instance,
-            "data",
-        );
-        if !found.is_empty() {
-            let mut v = Violations::new();
-            for (field, message) in found {
-                v.add(field, message);
-            }
-            return Err(CreateError::Invalid(v));
-        }
+/// `data` against the agent's `inputDataSchema`, one violation per problem.
+fn check_data(agent: &Agent, data: Option<&serde_json::Value>) -> Result<(), Error> {
+    let Some(schema) = &agent.spec.input_data_schema else {
+        return Ok(());
+    };
+    let instance = data.cloned().unwrap_or_else(|| serde_json::json!({}));
+    let found = model::json_schema::violations(
+        &serde_json::Value::Object(schema.clone()),
+        &instance,
+        "data",
+    );
+    if found.is_empty() {
+        return Ok(());
     }
-    let prompt = variation.spec.prompt.clone().unwrap_or_default();
-    let system_prompt =
-        model::template::render_liquid(&prompt, req.data.as_ref()).map_err(|e| {
-            invalid(
-                "data",
-                format!(
-                    "variation `{}`'s prompt cannot be rendered with this data: {e}",
-                    variation.metadata.id
-                ),
-            )
-        })?;
+    let mut v = Violations::new();
+    for (field, message) in found {
+        v.add(field, message);
+    }
+    Err(Error::Invalid(v))
+}
 
+/// The variation's prompt as a Liquid template over `data`.
+fn render_prompt(variation: &Variation, data: Option<&serde_json::Value>) -> Result<String, Error> {
+    let prompt = variation.spec.prompt.clone().unwrap_or_default();
+    model::template::render_liquid(&prompt, data).map_err(|e| {
+        invalid(
+            "data",
+            format!(
+                "variation `{}`'s prompt cannot be rendered with this data: {e}",
+                variation.metadata.id
+            ),
+        )
+    })
+}
+
+/// What the objective keeps of the world as it is now.
+struct Frozen {
+    tools: Vec<SnapshotTool>,
+    sub_agents: Vec<store::objectives::SubAgent>,
+    memory_stack: Vec<MemoryReference>,
+    episodic_layer_id: Option<String>,
+}
+
+/// Snapshots the variation's tools and sub-agents and resolves the memory stack,
+/// with the episodic layer of (agent, key) on top (created on first use; it does not
+/// count towards the limit on the layers a client composes). Takes the variation's
+/// `info`, which the snapshot in the objective does not keep.
+fn freeze(
+    db: &Db,
+    random: &dyn Random,
+    now_ms: i64,
+    who: &Creator,
+    agent: &Agent,
+    variation: &mut Variation,
+    req: &CreateObjectiveRequest,
+) -> Result<Frozen, Error> {
     let info = variation.info.take();
     let mut taken: BTreeSet<String> = builtins::NAMES.iter().map(|n| n.to_string()).collect();
     let tools = snapshot_tools(db, who.workspace_id, info.as_ref(), &mut taken)?;
-    let sub_agents = crate::subagents::snapshot(db, who.workspace_id, info.as_ref(), &mut taken)?;
+    let sub_agents =
+        crate::run::subagents::snapshot(db, who.workspace_id, info.as_ref(), &mut taken)?;
     let mut memory_stack = effective_memory_stack(
         db,
         who.workspace_id,
         info.as_ref(),
         req.memory_stack.as_deref(),
     )?;
-    // The episodic layer of (agent, key) sits on top of the stack; it does not count
-    // towards the limit on the layers a client composes.
     let episodic_layer_id = match (&req.episodic_key, variation.spec.enable_episodic_memory) {
         (Some(key), Some(true)) => {
             let writer = store::memory::Writer {
@@ -202,7 +271,7 @@ pub fn create(
                 now_ms,
             };
             let new_id = MemoryLayerId::generate(now_ms, random.next_u128()).into_string();
-            let id = store::memory::episodic_layer(db, &writer, &agent_id, key, &new_id)?;
+            let id = store::memory::episodic_layer(db, &writer, &agent.metadata.id, key, &new_id)?;
             memory_stack.push(MemoryReference {
                 memory_layer_id: id.clone(),
                 memory_entry_id: None,
@@ -211,9 +280,44 @@ pub fn create(
         }
         _ => None,
     };
+    Ok(Frozen {
+        tools,
+        sub_agents,
+        memory_stack,
+        episodic_layer_id,
+    })
+}
 
+/// Everything [`write`] stores, gathered by the steps before it.
+struct Parts {
+    agent: Agent,
+    variation: Variation,
+    system_prompt: String,
+    checked: Checked,
+    frozen: Frozen,
+    origin: Origin,
+}
+
+/// The objective (PENDING), its first window, snapshot and USER_MESSAGE.
+fn write(
+    db: &Db,
+    random: &dyn Random,
+    now_ms: i64,
+    who: &Creator,
+    parts: Parts,
+    req: CreateObjectiveRequest,
+) -> Result<String, Error> {
+    let Parts {
+        agent,
+        variation,
+        system_prompt,
+        checked,
+        frozen,
+        origin,
+    } = parts;
     let id = ObjectiveId::generate(now_ms, random.next_u128()).into_string();
     let window_id = ContextWindowId::generate(now_ms, random.next_u128()).into_string();
+    let agent_id = agent.metadata.id.clone();
     let mut agent_snapshot = agent;
     agent_snapshot.info = None;
     let objective = Objective {
@@ -223,8 +327,8 @@ pub fn create(
             workspace_id: who.workspace_id.to_owned(),
             profile_id: who.profile_id.map(str::to_owned),
             created_at: model::time::format_ms(now_ms),
-            external_id,
-            labels,
+            external_id: checked.external_id,
+            labels: checked.labels,
         },
         data: ObjectiveData {
             output_definition: agent_snapshot.spec.output_definition.clone(),
@@ -264,12 +368,12 @@ pub fn create(
             objective: &objective,
             agent_id: &agent_id,
             variation_id: &variation.metadata.id,
-            secrets: &secrets,
-            memory_stack: &memory_stack,
+            secrets: &checked.secrets,
+            memory_stack: &frozen.memory_stack,
             window_id: &window_id,
-            tools: &tools,
-            sub_agents: &sub_agents,
-            episodic_layer_id: episodic_layer_id.as_deref(),
+            tools: &frozen.tools,
+            sub_agents: &frozen.sub_agents,
+            episodic_layer_id: frozen.episodic_layer_id.as_deref(),
             first_event: &first_event,
         },
     )?;
@@ -299,10 +403,10 @@ fn pick_variation(
     agent_id: &str,
     mode: VariationSelectionMode,
     random: &dyn Random,
-) -> Result<String, CreateError> {
+) -> Result<String, Error> {
     let all = store::variations::weights(db, agent_id)?;
     if all.is_empty() {
-        return Err(CreateError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "agent `{agent_id}` has no variations: create one before starting objectives"
         )));
     }
@@ -314,7 +418,7 @@ fn pick_variation(
     }
     let total: f64 = all.iter().map(|(_, w)| w.max(0.0)).sum();
     if total <= 0.0 {
-        return Err(CreateError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "agent `{agent_id}` selects variations by weight and every weight is 0: give one a weight above 0 or pass variationId"
         )));
     }
@@ -341,7 +445,7 @@ fn snapshot_tools(
     workspace_id: &str,
     info: Option<&model::variation::VariationInfo>,
     taken: &mut BTreeSet<String>,
-) -> Result<Vec<SnapshotTool>, CreateError> {
+) -> Result<Vec<SnapshotTool>, Error> {
     let Some(info) = info else {
         return Ok(Vec::new());
     };
@@ -384,7 +488,7 @@ fn snapshot_tools(
         {
             continue;
         }
-        let name = crate::subagents::unique_name(&tool.spec.llm_tool_name, taken);
+        let name = crate::run::subagents::unique_name(&tool.spec.llm_tool_name, taken);
         tool.info = None;
         out.push(SnapshotTool {
             tool,
@@ -401,7 +505,7 @@ fn effective_memory_stack(
     workspace_id: &str,
     info: Option<&model::variation::VariationInfo>,
     pushed: Option<&[MemoryReference]>,
-) -> Result<Vec<MemoryReference>, CreateError> {
+) -> Result<Vec<MemoryReference>, Error> {
     let mut stack: Vec<MemoryReference> = info
         .map(|i| {
             let mut layers = i.memory_layer_assignments.clone();
@@ -420,8 +524,8 @@ fn effective_memory_stack(
         let layer_ref =
             Ref::<MemoryLayerKind>::parse(&r.memory_layer_id).map_err(|e| invalid(&field, e))?;
         let layer = store::memory::get_layer(db, workspace_id, &layer_ref)?.ok_or_else(|| {
-            CreateError::NotFound(
-                field.clone(),
+            Error::not_found_at(
+                &field,
                 format!("memory layer `{}` does not exist", r.memory_layer_id),
             )
         })?;
@@ -439,8 +543,8 @@ fn effective_memory_stack(
                     Ref::<MemoryEntryKind>::parse(e).map_err(|msg| invalid(&field, msg))?;
                 let entry = store::memory::get_entry(db, &layer.metadata.id, &entry_ref)?
                     .ok_or_else(|| {
-                        CreateError::NotFound(
-                            field.clone(),
+                        Error::not_found_at(
+                            &field,
                             format!("memory layer `{}` has no entry `{e}`", layer.metadata.id),
                         )
                     })?;

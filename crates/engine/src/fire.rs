@@ -1,8 +1,9 @@
 //! Firing schedules (SPEC §4.3): each instant creates at most one objective, through
 //! the same code path as `POST /objectives`, honouring the overlap policy.
 
-use crate::create::{CreateError, Creator, Origin};
+use crate::create::{Creator, Origin};
 use crate::schedule::{compile, Plan};
+use crate::Error;
 use model::objective::CreateObjectiveRequest;
 use model::schedule::{AgentScheduleSpec, OverlapPolicy, ScheduleStatus};
 use ports::Env;
@@ -88,14 +89,16 @@ pub fn fire(db: &Db, env: &Env, now_ms: i64, rec: &ScheduleRecord) -> Result<Fir
             schedules::record_fire(db, id, now_ms, &objective_id)?;
             Ok(Fired::Objective(objective_id))
         }
-        Err(CreateError::Store(e)) => Err(e),
-        Err(CreateError::Invalid(v)) => skip(
+        Err(Error::Store(e)) => Err(e),
+        Err(Error::Invalid(v)) => skip(
             db,
             id,
             now_ms,
             format!("the objective was refused: {}", v.summary()),
         ),
-        Err(CreateError::NotFound(_, m) | CreateError::Precondition(m)) => skip(db, id, now_ms, m),
+        Err(e @ (Error::NotFound { .. } | Error::Precondition(_) | Error::Model(_))) => {
+            skip(db, id, now_ms, e.to_string())
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 //! secret templating — all over the ports, so it runs the same under Spin and natively.
 
 pub mod builtins;
-pub mod compact;
 pub mod create;
+mod error;
 pub mod execute;
 pub mod fire;
 pub mod llm;
@@ -15,5 +15,6 @@ pub mod schedule;
 pub mod secrets;
 pub mod settings;
 pub mod steer;
-pub mod subagents;
 pub mod webhooks;
+
+pub use error::Error;

@@ -2,6 +2,7 @@
 //! tool's content, cancel, continue. Each is one transaction in the caller's request;
 //! the engine then takes the next step (the request kicks it).
 
+use crate::Error;
 use model::ids::EventKind;
 use model::objective::{
     Cancelled, ContentInput, EventData, ExecutionStatus, ObjectiveStatus, ToolCallRef,
@@ -10,20 +11,6 @@ use model::objective::{
 use ports::Random;
 use store::objectives::{self as objectives, EventRecord, ToolCallRecord};
 use store::{Db, StoreError};
-
-#[derive(Debug)]
-pub enum SteerError {
-    NotFound(String),
-    Precondition(String),
-    Invalid(String, String),
-    Store(StoreError),
-}
-
-impl From<StoreError> for SteerError {
-    fn from(e: StoreError) -> Self {
-        SteerError::Store(e)
-    }
-}
 
 /// Who acts, and when.
 pub struct Actor<'a> {
@@ -56,22 +43,22 @@ fn event(
     Ok(e)
 }
 
-fn status(db: &Db, objective_id: &str) -> Result<ObjectiveStatus, SteerError> {
+fn status(db: &Db, objective_id: &str) -> Result<ObjectiveStatus, Error> {
     objectives::status_of(db, objective_id)?
-        .ok_or_else(|| SteerError::NotFound(format!("objective `{objective_id}` does not exist")))
+        .ok_or_else(|| Error::not_found(format!("objective `{objective_id}` does not exist")))
 }
 
-fn call(db: &Db, objective_id: &str, id: &str) -> Result<ToolCallRecord, SteerError> {
+fn call(db: &Db, objective_id: &str, id: &str) -> Result<ToolCallRecord, Error> {
     objectives::get_call(db, objective_id, id)?.ok_or_else(|| {
-        SteerError::NotFound(format!(
+        Error::not_found(format!(
             "objective `{objective_id}` has no tool call `{id}`"
         ))
     })
 }
 
-fn ensure_running(s: ObjectiveStatus, objective_id: &str) -> Result<(), SteerError> {
+fn ensure_running(s: ObjectiveStatus, objective_id: &str) -> Result<(), Error> {
     if s.has_ended() {
-        return Err(SteerError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "objective `{objective_id}` is {}; its tool calls can no longer change",
             s.as_str()
         )));
@@ -79,9 +66,9 @@ fn ensure_running(s: ObjectiveStatus, objective_id: &str) -> Result<(), SteerErr
     Ok(())
 }
 
-fn awaiting_approval(c: &ToolCallRecord) -> Result<(), SteerError> {
+fn awaiting_approval(c: &ToolCallRecord) -> Result<(), Error> {
     if c.status != ToolCallStatus::WaitingForApproval {
-        return Err(SteerError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "tool call `{}` is {}, not TOOL_CALL_STATUS_WAITING_FOR_APPROVAL",
             c.id,
             c.status.as_str()
@@ -90,12 +77,7 @@ fn awaiting_approval(c: &ToolCallRecord) -> Result<(), SteerError> {
     Ok(())
 }
 
-pub fn approve(
-    db: &Db,
-    a: &Actor,
-    objective_id: &str,
-    id: &str,
-) -> Result<ToolCallRecord, SteerError> {
+pub fn approve(db: &Db, a: &Actor, objective_id: &str, id: &str) -> Result<ToolCallRecord, Error> {
     let mut c = call(db, objective_id, id)?;
     ensure_running(status(db, objective_id)?, objective_id)?;
     awaiting_approval(&c)?;
@@ -119,11 +101,11 @@ pub fn deny(
     objective_id: &str,
     id: &str,
     memo: Option<String>,
-) -> Result<ToolCallRecord, SteerError> {
+) -> Result<ToolCallRecord, Error> {
     if let Some(m) = &memo {
         if m.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(SteerError::Invalid(
-                "memo".into(),
+            return Err(Error::invalid(
+                "memo",
                 format!("must be at most {MAX_MESSAGE_CHARS} characters"),
             ));
         }
@@ -154,11 +136,11 @@ pub fn set_content(
     objective_id: &str,
     id: &str,
     content: ContentInput,
-) -> Result<ToolCallRecord, SteerError> {
+) -> Result<ToolCallRecord, Error> {
     let mut c = call(db, objective_id, id)?;
     ensure_running(status(db, objective_id)?, objective_id)?;
     if c.execution_status != ExecutionStatus::WaitingForContent {
-        return Err(SteerError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "tool call `{}` is {}, not TOOL_CALL_EXECUTION_STATUS_WAITING_FOR_CONTENT (only bare tool calls wait for content)",
             c.id,
             c.execution_status.as_str()
@@ -166,8 +148,8 @@ pub fn set_content(
     }
     let result = content.into_result();
     if result.joined().len() > crate::execute::MAX_TOOL_RESPONSE_BYTES {
-        return Err(SteerError::Invalid(
-            "content".into(),
+        return Err(Error::invalid(
+            "content",
             format!(
                 "must be at most {} bytes",
                 crate::execute::MAX_TOOL_RESPONSE_BYTES
@@ -197,10 +179,10 @@ pub fn cancel(
     objective_id: &str,
     window_id: &str,
     reason: Option<String>,
-) -> Result<(), SteerError> {
+) -> Result<(), Error> {
     let s = status(db, objective_id)?;
     if s.is_super_terminal() {
-        return Err(SteerError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "objective `{objective_id}` is already {}",
             s.as_str()
         )));
@@ -244,16 +226,16 @@ pub fn resume(
     objective_id: &str,
     window_id: &str,
     message: String,
-) -> Result<EventRecord, SteerError> {
+) -> Result<EventRecord, Error> {
     if message.trim().is_empty() {
-        return Err(SteerError::Invalid(
-            "message".into(),
-            "is required and may not be blank".into(),
+        return Err(Error::invalid(
+            "message",
+            "is required and may not be blank",
         ));
     }
     if message.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(SteerError::Invalid(
-            "message".into(),
+        return Err(Error::invalid(
+            "message",
             format!("must be at most {MAX_MESSAGE_CHARS} characters"),
         ));
     }
@@ -264,7 +246,7 @@ pub fn resume(
         } else {
             "it is still running; continue once it is OBJECTIVE_STATUS_COMPLETED"
         };
-        return Err(SteerError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "objective `{objective_id}` is {}: {why}",
             s.as_str()
         )));

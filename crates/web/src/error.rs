@@ -118,3 +118,24 @@ impl From<StoreError> for ApiError {
         }
     }
 }
+
+#[cfg(feature = "engine")]
+impl From<engine::Error> for ApiError {
+    fn from(e: engine::Error) -> Self {
+        match e {
+            engine::Error::Invalid(v) => v.into(),
+            engine::Error::NotFound { field, message } => {
+                let mut err = ApiError::not_found(message.clone());
+                if let Some(field) = field {
+                    err.details = vec![FieldViolation { field, message }];
+                }
+                err
+            }
+            engine::Error::Precondition(m) => ApiError::failed_precondition(m),
+            engine::Error::Model(e) => {
+                ApiError::failed_precondition(format!("the model provider failed: {}", e.message()))
+            }
+            engine::Error::Store(e) => e.into(),
+        }
+    }
+}

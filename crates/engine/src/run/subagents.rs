@@ -4,9 +4,10 @@
 //! ended, and each child's answer, output or error becomes its call's result. A
 //! child that ends wakes its parent in the same commit (`store::objectives::set_status`).
 
-use crate::create::{self, CreateError, Creator, Origin};
+use crate::create::{self, Creator, Origin};
 use crate::llm::Function;
 use crate::run::{Fence, Next, Runner};
+use crate::Error;
 use model::ids::{AgentId, Ref};
 use model::metadata::OperationMetadata;
 use model::objective::{
@@ -212,13 +213,13 @@ impl<'a> Runner<'a> {
             };
             let child_id = match create::create(db, self.env.random, now, &who, request, origin) {
                 Ok(id) => id,
-                Err(CreateError::Store(e)) => return Err(e),
-                Err(CreateError::Invalid(v)) => {
+                Err(Error::Store(e)) => return Err(e),
+                Err(Error::Invalid(v)) => {
                     let e = format!("the sub-agent rejected the arguments: {}", v.summary());
                     return self.finish(db, state, fence, &mut call, Err(e));
                 }
-                Err(CreateError::NotFound(_, m)) | Err(CreateError::Precondition(m)) => {
-                    let e = format!("the sub-agent cannot start: {m}");
+                Err(e @ (Error::NotFound { .. } | Error::Precondition(_) | Error::Model(_))) => {
+                    let e = format!("the sub-agent cannot start: {e}");
                     return self.finish(db, state, fence, &mut call, Err(e));
                 }
             };

@@ -9,6 +9,7 @@
 
 use crate::llm::{self, Function, LlmError, Turn};
 use crate::run::{Fence, Runner};
+use crate::Error;
 use model::ids::ContextWindowId;
 use model::objective::{ContextWindow, ContextWindowCompacted, EventData, ObjectiveStatus};
 use model::variation::CompactionConfig;
@@ -181,22 +182,6 @@ pub fn preamble(summary: &str) -> String {
     format!("Summary of the conversation so far (earlier messages were compacted):\n\n{summary}")
 }
 
-/// Why an objective could not be compacted.
-#[derive(Debug)]
-pub enum CompactError {
-    /// Not now: another step holds the objective, open tool calls, or super-terminal.
-    Precondition(String),
-    /// The summarization call failed.
-    Model(LlmError),
-    Store(StoreError),
-}
-
-impl From<StoreError> for CompactError {
-    fn from(e: StoreError) -> Self {
-        CompactError::Store(e)
-    }
-}
-
 impl<'a> Runner<'a> {
     /// The current window's conversation: its summary preamble, what it carried over,
     /// then its own events.
@@ -224,7 +209,7 @@ impl<'a> Runner<'a> {
         &self,
         state: &RunState,
         config: Option<&CompactionConfig>,
-    ) -> Result<Option<ContextWindow>, CompactError> {
+    ) -> Result<Option<ContextWindow>, Error> {
         let plan = Plan::of(config);
         let old = self.conversation(state)?;
         let compacted = message_count(&old);
@@ -249,7 +234,7 @@ impl<'a> Runner<'a> {
             None => Vec::new(),
         };
         let carried = serde_json::to_string(&carried)
-            .map_err(|e| CompactError::Store(StoreError::Backend(e.to_string())))?;
+            .map_err(|e| Error::Store(StoreError::Backend(e.to_string())))?;
         let now = self.now();
         let sequence =
             objectives::window_state(&self.db, &state.window_id)?.map_or(1, |w| w.sequence) + 1;
@@ -297,10 +282,10 @@ impl<'a> Runner<'a> {
         state: &RunState,
         instructions: &str,
         turns: &[Turn],
-    ) -> Result<String, CompactError> {
+    ) -> Result<String, Error> {
         let model_config = state.data.agent_variation.spec.model_config.as_ref();
-        let (provider, model) = llm::resolve(model_config.and_then(|m| m.model_id.as_deref()))
-            .map_err(CompactError::Model)?;
+        let (provider, model) =
+            llm::resolve(model_config.and_then(|m| m.model_id.as_deref())).map_err(Error::Model)?;
         let request_turns = vec![Turn::User(format!(
             "Summarize this conversation for the agent that will continue it:\n\n{}",
             transcript(turns)
@@ -324,7 +309,7 @@ impl<'a> Runner<'a> {
             .unwrap_or(false)
         };
         let reply = llm::complete(&self.env, &self.settings, provider, &request, &mut renew)
-            .map_err(CompactError::Model)?;
+            .map_err(Error::Model)?;
         self.commit(&state.id, |db, _| {
             objectives::add_usage(
                 db,
@@ -336,7 +321,7 @@ impl<'a> Runner<'a> {
         })?;
         let summary = reply.content.unwrap_or_default();
         if summary.trim().is_empty() {
-            return Err(CompactError::Model(LlmError::Provider(
+            return Err(Error::Model(LlmError::Provider(
                 "the model returned an empty summary".into(),
             )));
         }
@@ -373,7 +358,7 @@ pub fn compact_now(
     env: ports::Env<'_>,
     objective_id: &str,
     config: Option<&CompactionConfig>,
-) -> Result<ContextWindow, CompactError> {
+) -> Result<ContextWindow, Error> {
     let runner = Runner::new(env);
     runner.db.prepare_write()?;
     let now = runner.now();
@@ -384,24 +369,30 @@ pub fn compact_now(
         now,
         runner.settings.lease_ms(),
     )? {
-        return Err(CompactError::Precondition(format!(
+        return Err(Error::Precondition(format!(
             "objective `{objective_id}` is taking a step right now; retry in a moment"
         )));
     }
     let result = (|| {
         let state = objectives::run_state(&runner.db, objective_id, &runner.owner)?
-            .ok_or_else(|| CompactError::Precondition("the objective is busy".into()))?;
+            .ok_or_else(|| Error::Precondition("the objective is busy".into()))?;
         if let Some(why) = refusal(&runner.db, objective_id, state.status, &state.window_id)? {
-            return Err(CompactError::Precondition(why));
+            return Err(Error::Precondition(why));
         }
         runner
             .compact(&state, config)?
-            .ok_or_else(|| CompactError::Precondition("the objective ended meanwhile".into()))
+            .ok_or_else(|| Error::Precondition("the objective ended meanwhile".into()))
     })();
     if let Err(e) = objectives::release(&runner.db, objective_id, &runner.owner) {
         eprintln!("objective {objective_id}: lease not released after compaction: {e}");
     }
-    result
+    // The request asked for it: a failed summary call is a refusal, not a failed run.
+    result.map_err(|e| match e {
+        Error::Model(e) => {
+            Error::Precondition(format!("the summarization call failed: {}", e.message()))
+        }
+        other => other,
+    })
 }
 
 #[cfg(test)]
