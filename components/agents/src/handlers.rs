@@ -2,10 +2,11 @@
 
 use model::agent::{Agent, CreateAgentRequest, UpdateAgentRequest, AGENT_SECTIONS};
 use model::enums::AgentStatus;
-use model::ids::{AgentId, AgentKind, Ref};
+use model::ids::AgentId;
 use model::Violations;
 use store::agents::AgentFilter;
-use web::{ApiError, Ctx, HandlerResult, Reply};
+use store::Db;
+use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Reply};
 
 pub fn create(ctx: &Ctx) -> HandlerResult {
     let body: CreateAgentRequest = ctx.json()?;
@@ -26,24 +27,16 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
 }
 
 pub fn get(ctx: &Ctx) -> HandlerResult {
-    let r = reference(ctx)?;
-    let agent = store::agents::get(ctx.db, ctx.workspace()?, &r)?.ok_or_else(|| not_found(ctx))?;
+    let agent = load(ctx, ctx.db)?;
     Ok(Reply::ok(&agent))
 }
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
-    let status = ctx
-        .query
-        .get("status")
-        .map(|s| match AgentStatus::parse(s) {
-            Some(AgentStatus::Unspecified) | None => Err(ApiError::invalid(
-                "status",
-                format!("`{s}` is not one of AGENT_STATUS_DRAFT, AGENT_STATUS_PUBLISHED, AGENT_STATUS_ARCHIVED"),
-            )),
-            Some(st) => Ok(st),
-        })
-        .transpose()?;
+    let status = ctx.query.wire::<AgentStatus>(
+        "status",
+        "one of AGENT_STATUS_DRAFT, AGENT_STATUS_PUBLISHED, AGENT_STATUS_ARCHIVED",
+    )?;
     let page = store::agents::list(ctx.db, ctx.workspace()?, &q, &AgentFilter { status })?;
     Ok(Reply::ok(&ctx.page(page, &q)))
 }
@@ -51,10 +44,8 @@ pub fn list(ctx: &Ctx) -> HandlerResult {
 pub fn update(ctx: &Ctx) -> HandlerResult {
     // Typed first, so wrong types and unknown fields are named precisely.
     let typed: UpdateAgentRequest = ctx.json()?;
-    let r = reference(ctx)?;
-    let ws = ctx.workspace()?;
     let agent = ctx.write(|db| {
-        let current = store::agents::get(db, ws, &r)?.ok_or_else(|| not_found(ctx))?;
+        let current = load(ctx, db)?;
         let merged: CreateAgentRequest = ctx.merge(
             current.input_view(),
             AGENT_SECTIONS,
@@ -77,24 +68,16 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
 }
 
 pub fn delete(ctx: &Ctx) -> HandlerResult {
-    let r = reference(ctx)?;
     let ws = ctx.workspace()?;
     ctx.write(|db| {
-        let agent = store::agents::get(db, ws, &r)?.ok_or_else(|| not_found(ctx))?;
+        let agent = load(ctx, db)?;
         // Its own variations go with it; other agents' variations using it as a
         // sub-agent must let go first.
-        let users: Vec<(String, String)> =
-            store::variations::referrers(db, &agent.metadata.id, false)?
-                .into_iter()
-                .filter(|u| u.agent_id != agent.metadata.id)
-                .map(|u| (u.variation_id, u.variation_name))
-                .collect();
-        if !users.is_empty() {
-            return Err(ApiError::in_use(
-                &format!("agent {} (as a sub-agent)", agent.metadata.id),
-                &users,
-            ));
-        }
+        ensure_unassigned(
+            db,
+            Assigned::SubAgent(&agent.metadata.id),
+            &format!("agent {} (as a sub-agent)", agent.metadata.id),
+        )?;
         store::agents::delete(db, ws, &agent.metadata.id)?;
         Ok(())
     })?;
@@ -121,10 +104,8 @@ pub fn unarchive(ctx: &Ctx) -> HandlerResult {
 /// published or unpublished; repeating a move is a no-op. `Unspecified` means unarchive.
 fn transition(ctx: &Ctx, to: AgentStatus) -> HandlerResult {
     ctx.empty_body()?;
-    let r = reference(ctx)?;
-    let ws = ctx.workspace()?;
     let agent = ctx.write(|db| {
-        let mut agent = store::agents::get(db, ws, &r)?.ok_or_else(|| not_found(ctx))?;
+        let mut agent = load(ctx, db)?;
         let from = agent.spec.status;
         let target = match (from, to) {
             (AgentStatus::Archived, AgentStatus::Unspecified) => AgentStatus::Draft,
@@ -152,10 +133,7 @@ fn transition(ctx: &Ctx, to: AgentStatus) -> HandlerResult {
     Ok(Reply::ok(&agent))
 }
 
-fn reference(ctx: &Ctx) -> Result<Ref<AgentKind>, ApiError> {
-    ctx.reference("id")
-}
-
-fn not_found(ctx: &Ctx) -> ApiError {
-    ApiError::not_found(format!("agent {} not found", ctx.param("id")))
+/// The agent the path names, or 404.
+fn load(ctx: &Ctx, db: &Db) -> Result<Agent, ApiError> {
+    ctx.lookup(db, "id", "agent", store::agents::get)
 }

@@ -1,7 +1,7 @@
 //! An agent's webhook deliveries and the feedback on its objectives.
 
 use model::agent::Agent;
-use model::ids::{AgentKind, DeliveryId, Ref};
+use model::ids::{DeliveryId, Id, ObjectiveKind, VariationKind};
 use model::objective::EventType;
 use model::webhook::DeliveryStatus;
 use store::feedback::FeedbackFilters;
@@ -10,54 +10,22 @@ use store::Db;
 use web::{ApiError, Ctx, HandlerResult, Reply};
 
 fn agent(ctx: &Ctx, db: &Db) -> Result<Agent, ApiError> {
-    let r: Ref<AgentKind> = ctx.reference("agentId")?;
-    store::agents::get(db, ctx.workspace()?, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("agent {} not found", ctx.param("agentId"))))
-}
-
-fn text<'a>(ctx: &'a Ctx, name: &str) -> Option<&'a str> {
-    ctx.query.get(name).filter(|v| !v.is_empty())
-}
-
-/// A wire enum from the query, or a 400 naming the parameter.
-fn parsed<T: Copy>(
-    ctx: &Ctx,
-    name: &str,
-    parse: fn(&str) -> Option<T>,
-    example: &str,
-) -> Result<Option<T>, ApiError> {
-    text(ctx, name)
-        .map(|v| {
-            parse(v).ok_or_else(|| {
-                ApiError::invalid(name, format!("`{v}` is not valid here (e.g. {example})"))
-            })
-        })
-        .transpose()
+    ctx.lookup(db, "agentId", "agent", store::agents::get)
 }
 
 pub fn list_deliveries(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
-    let objective_id = text(ctx, "objectiveId")
-        .map(|v| {
-            model::ids::ObjectiveId::parse(v)
-                .map(|id| id.into_string())
-                .map_err(|e| ApiError::invalid("objectiveId", e))
-        })
-        .transpose()?;
     let filters = DeliveryFilters {
-        objective_id,
-        event_type: parsed(
-            ctx,
-            "eventType",
-            EventType::parse,
-            "OBJECTIVE_EVENT_TYPE_ERROR",
-        )?,
-        status: parsed(
-            ctx,
-            "status",
-            DeliveryStatus::parse,
-            "WEBHOOK_DELIVERY_STATUS_FAILED",
-        )?,
+        objective_id: ctx
+            .query
+            .id::<ObjectiveKind>("objectiveId")?
+            .map(Id::into_string),
+        event_type: ctx
+            .query
+            .wire::<EventType>("eventType", "valid here (e.g. OBJECTIVE_EVENT_TYPE_ERROR)")?,
+        status: ctx
+            .query
+            .wire::<DeliveryStatus>("status", "valid here (e.g. WEBHOOK_DELIVERY_STATUS_FAILED)")?,
     };
     let agent = agent(ctx, ctx.db)?;
     let page = store::webhooks::list(ctx.db, &agent.metadata.id, &q, &filters)?;
@@ -94,14 +62,9 @@ pub fn retry_delivery(ctx: &Ctx) -> HandlerResult {
     Ok(Reply::ok(&d))
 }
 
-fn instant(ctx: &Ctx, name: &str) -> Result<Option<i64>, ApiError> {
-    text(ctx, name)
-        .map(|v| model::time::parse_ms(v).map_err(|e| ApiError::invalid(name, e)))
-        .transpose()
-}
-
 fn score(ctx: &Ctx, name: &str) -> Result<Option<f64>, ApiError> {
-    text(ctx, name)
+    ctx.query
+        .text(name)
         .map(|v| match v.parse::<f64>() {
             Ok(s) if (-1.0..=1.0).contains(&s) => Ok(s),
             _ => Err(ApiError::invalid(
@@ -114,17 +77,13 @@ fn score(ctx: &Ctx, name: &str) -> Result<Option<f64>, ApiError> {
 
 pub fn list_feedback(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
-    let variation_id = text(ctx, "agentVariationId")
-        .map(|v| {
-            model::ids::VariationId::parse(v)
-                .map(|id| id.into_string())
-                .map_err(|e| ApiError::invalid("agentVariationId", e))
-        })
-        .transpose()?;
     let filters = FeedbackFilters {
-        variation_id,
-        created_after_ms: instant(ctx, "createdAfter")?,
-        created_before_ms: instant(ctx, "createdBefore")?,
+        variation_id: ctx
+            .query
+            .id::<VariationKind>("agentVariationId")?
+            .map(Id::into_string),
+        created_after_ms: ctx.query.time("createdAfter")?,
+        created_before_ms: ctx.query.time("createdBefore")?,
         min_score: score(ctx, "minScore")?,
         max_score: score(ctx, "maxScore")?,
     };

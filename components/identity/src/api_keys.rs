@@ -4,7 +4,6 @@ use model::enums::ApiKeyState;
 use model::identity::{
     parse_scopes, ApiKeySpecInput, CreateApiKeyRequest, UpdateApiKeyRequest, API_KEY_SECTIONS,
 };
-use model::ids::{ApiKeyKind, Ref};
 use model::metadata::MetadataInput;
 use model::scope::ScopeSet;
 use model::Violations;
@@ -188,7 +187,5 @@ fn set_state(ctx: &Ctx, state: ApiKeyState) -> HandlerResult {
 }
 
 fn load(ctx: &Ctx, db: &Db) -> Result<KeyRecord, ApiError> {
-    let r: Ref<ApiKeyKind> = ctx.reference("id")?;
-    store::api_keys::get(db, ctx.workspace()?, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("API key {} not found", ctx.param("id"))))
+    ctx.lookup(db, "id", "API key", store::api_keys::get)
 }

@@ -1,7 +1,7 @@
 //! Memory entries of a layer.
 
 use crate::layers::{load as load_layer, writable};
-use model::ids::{MemoryEntryId, MemoryEntryKind, Ref};
+use model::ids::MemoryEntryId;
 use model::memory::{
     CreateMemoryEntryRequest, MemoryEntry, UpdateMemoryEntryRequest, MEMORY_ENTRY_SECTIONS,
 };
@@ -90,7 +90,7 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
 }
 
 fn load(ctx: &Ctx, db: &Db, layer_id: &str) -> Result<MemoryEntry, ApiError> {
-    let r: Ref<MemoryEntryKind> = ctx.reference("id")?;
-    store::memory::get_entry(db, layer_id, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("memory entry {} not found", ctx.param("id"))))
+    ctx.lookup(db, "id", "memory entry", |db, _, r| {
+        store::memory::get_entry(db, layer_id, r)
+    })
 }

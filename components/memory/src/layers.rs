@@ -1,13 +1,13 @@
 //! Memory layers.
 
-use model::ids::{MemoryLayerId, MemoryLayerKind, Ref};
+use model::ids::MemoryLayerId;
 use model::memory::{
     CreateMemoryLayerRequest, MemoryLayer, UpdateMemoryLayerRequest, MEMORY_LAYER_SECTIONS,
 };
 use model::metadata::MetadataInput;
 use model::Violations;
 use store::Db;
-use web::{ApiError, Ctx, HandlerResult, Reply};
+use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Reply};
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
@@ -65,17 +65,11 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
 pub fn delete(ctx: &Ctx) -> HandlerResult {
     ctx.write(|db| {
         let layer = writable(load(ctx, db, "id")?)?;
-        let users = store::variations::referrers(db, &layer.metadata.id, false)?;
-        if !users.is_empty() {
-            let named: Vec<_> = users
-                .into_iter()
-                .map(|r| (r.variation_id, r.variation_name))
-                .collect();
-            return Err(ApiError::in_use(
-                &format!("memory layer {}", layer.metadata.id),
-                &named,
-            ));
-        }
+        ensure_unassigned(
+            db,
+            Assigned::Resource(&layer.metadata.id),
+            &format!("memory layer {}", layer.metadata.id),
+        )?;
         store::memory::delete_layer(db, &layer.metadata.id)?;
         Ok(())
     })?;
@@ -84,9 +78,7 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
 
 /// The layer named by path parameter `param`, or 404.
 pub fn load(ctx: &Ctx, db: &Db, param: &str) -> Result<MemoryLayer, ApiError> {
-    let r: Ref<MemoryLayerKind> = ctx.reference(param)?;
-    store::memory::get_layer(db, ctx.workspace()?, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("memory layer {} not found", ctx.param(param))))
+    ctx.lookup(db, param, "memory layer", store::memory::get_layer)
 }
 
 /// System-managed (episodic) layers belong to the runtime.

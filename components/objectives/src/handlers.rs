@@ -2,7 +2,7 @@
 
 use engine::create::{Creator, Origin};
 use engine::steer::Actor;
-use model::ids::{EventId, ObjectiveKind, Ref, TaskId, ToolCallId};
+use model::ids::{AgentKind, EventId, EventKind, Id, ObjectiveKind, Ref, TaskId, ToolCallId};
 use model::objective::{
     CancelRequest, CompactRequest, CompactResponse, ContextWindowData, ContinueRequest,
     CreateObjectiveRequest, DenyRequest, Objective, ObjectiveStatus, SetContentRequest,
@@ -101,33 +101,17 @@ pub fn get(ctx: &Ctx) -> HandlerResult {
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
-    let text = |name: &str| {
-        ctx.query
-            .get(name)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    let status = text("status")
-        .map(|s| match ObjectiveStatus::parse(&s) {
-            Some(ObjectiveStatus::Unspecified) | None => Err(ApiError::invalid(
-                "status",
-                format!("`{s}` is not an objective status (e.g. OBJECTIVE_STATUS_RUNNING)"),
-            )),
-            Some(st) => Ok(st),
-        })
-        .transpose()?;
-    let id_filter = |name: &str, check: fn(&str) -> Result<(), String>| {
-        text(name)
-            .map(|v| check(&v).map(|_| v).map_err(|e| ApiError::invalid(name, e)))
-            .transpose()
-    };
+    let query = ctx.query;
     let filters = ObjectiveFilters {
-        agent_id: id_filter("agentId", |v| model::ids::AgentId::parse(v).map(|_| ()))?,
-        status,
-        parent_objective_id: id_filter("parentObjectiveId", |v| {
-            model::ids::ObjectiveId::parse(v).map(|_| ())
-        })?,
-        source_schedule_id: text("sourceScheduleId"),
+        agent_id: query.id::<AgentKind>("agentId")?.map(Id::into_string),
+        status: query.wire::<ObjectiveStatus>(
+            "status",
+            "an objective status (e.g. OBJECTIVE_STATUS_RUNNING)",
+        )?,
+        parent_objective_id: query
+            .id::<ObjectiveKind>("parentObjectiveId")?
+            .map(Id::into_string),
+        source_schedule_id: query.text("sourceScheduleId").map(str::to_owned),
     };
     let page = objectives::list(ctx.db, ctx.workspace()?, &q, &filters)?;
     Ok(Reply::ok(&ctx.page(page, &q)))
@@ -135,10 +119,7 @@ pub fn list(ctx: &Ctx) -> HandlerResult {
 
 pub fn events(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query_ascending()?;
-    let since = match ctx.query.get("sinceEventId").filter(|v| !v.is_empty()) {
-        Some(s) => Some(EventId::parse(s).map_err(|e| ApiError::invalid("sinceEventId", e))?),
-        None => None,
-    };
+    let since = ctx.query.id::<EventKind>("sinceEventId")?;
     let id = objective_id(ctx, ctx.db, "objectiveId")?;
     let page = objectives::list_events(ctx.db, &id, &q, since.as_ref().map(|s| s.as_str()))?;
     Ok(Reply::ok(&ctx.page(page, &q)))
@@ -253,20 +234,10 @@ pub fn compact(ctx: &Ctx) -> HandlerResult {
 
 pub fn tool_calls(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query_ascending()?;
-    let status = match ctx.query.get("status").filter(|v| !v.is_empty()) {
-        Some(s) => Some(match ToolCallStatus::parse(s) {
-            Some(ToolCallStatus::Unspecified) | None => {
-                return Err(ApiError::invalid(
-                    "status",
-                    format!(
-                    "`{s}` is not a tool call status (e.g. TOOL_CALL_STATUS_WAITING_FOR_APPROVAL)"
-                ),
-                ))
-            }
-            Some(st) => st,
-        }),
-        None => None,
-    };
+    let status = ctx.query.wire::<ToolCallStatus>(
+        "status",
+        "a tool call status (e.g. TOOL_CALL_STATUS_WAITING_FOR_APPROVAL)",
+    )?;
     let id = objective_id(ctx, ctx.db, "objectiveId")?;
     let page = objectives::list_calls(ctx.db, &id, &q, status)?;
     Ok(Reply::ok(&ctx.page(page, &q)))

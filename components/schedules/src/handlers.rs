@@ -2,7 +2,7 @@
 
 use engine::fire::{self, Fired};
 use model::agent::Agent;
-use model::ids::{AgentKind, Ref, ScheduleId, ScheduleKind, VariationKind};
+use model::ids::{Ref, ScheduleId, VariationKind};
 use model::schedule::{
     AgentSchedule, AgentScheduleSpec, CreateScheduleRequest, OverlapPolicy, ScheduleStatus,
     UpdateScheduleRequest, SCHEDULE_SECTIONS,
@@ -17,15 +17,13 @@ use web::{ApiError, Ctx, HandlerResult, Reply};
 const UPCOMING: usize = 5;
 
 fn agent(ctx: &Ctx, db: &Db) -> Result<Agent, ApiError> {
-    let r: Ref<AgentKind> = ctx.reference("agentId")?;
-    store::agents::get(db, ctx.workspace()?, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("agent {} not found", ctx.param("agentId"))))
+    ctx.lookup(db, "agentId", "agent", store::agents::get)
 }
 
 fn record(ctx: &Ctx, db: &Db, agent: &Agent) -> Result<ScheduleRecord, ApiError> {
-    let r: Ref<ScheduleKind> = ctx.reference("id")?;
-    store::schedules::get(db, ctx.workspace()?, &agent.metadata.id, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("schedule {} not found", ctx.param("id"))))
+    ctx.lookup(db, "id", "schedule", |db, ws, r| {
+        store::schedules::get(db, ws, &agent.metadata.id, r)
+    })
 }
 
 /// The wire form: info with the next fire times computed from the spec.
@@ -90,18 +88,10 @@ fn check(
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
-    let status = match ctx.query.get("status").filter(|s| !s.is_empty()) {
-        Some(s) => Some(match ScheduleStatus::parse(s) {
-            Some(ScheduleStatus::Unspecified) | None => {
-                return Err(ApiError::invalid(
-                    "status",
-                    format!("`{s}` is not a schedule status (e.g. AGENT_SCHEDULE_STATUS_ACTIVE)"),
-                ))
-            }
-            Some(st) => st,
-        }),
-        None => None,
-    };
+    let status = ctx.query.wire::<ScheduleStatus>(
+        "status",
+        "a schedule status (e.g. AGENT_SCHEDULE_STATUS_ACTIVE)",
+    )?;
     let agent = agent(ctx, ctx.db)?;
     let page = store::schedules::list(ctx.db, &agent.metadata.id, &q, status)?;
     let page = page.try_map(|rec| {

@@ -1,6 +1,6 @@
 //! Workspace secrets. Values go in and never come out.
 
-use model::ids::{Ref, SecretId, SecretKind};
+use model::ids::SecretId;
 use model::metadata::{MetadataFields, MetadataInput};
 use model::tools::{
     check_secret_name, check_secret_value, CreateWorkspaceSecretRequest,
@@ -111,8 +111,5 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
 }
 
 fn load(ctx: &Ctx, db: &Db) -> Result<WorkspaceSecret, ApiError> {
-    let r: Ref<SecretKind> = ctx.reference("id")?;
-    store::tools::get_secret(db, ctx.workspace()?, &r)?.ok_or_else(|| {
-        ApiError::not_found(format!("workspace secret {} not found", ctx.param("id")))
-    })
+    ctx.lookup(db, "id", "workspace secret", store::tools::get_secret)
 }

@@ -1,13 +1,13 @@
 //! Tool sets.
 
-use model::ids::{Ref, ToolSetId, ToolSetKind};
+use model::ids::ToolSetId;
 use model::metadata::MetadataInput;
 use model::tools::{
     CreateToolSetRequest, ToolSet, ToolSetState, UpdateToolSetRequest, TOOL_SET_SECTIONS,
 };
 use model::Violations;
 use store::Db;
-use web::{ApiError, Ctx, HandlerResult, Reply};
+use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Reply};
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
@@ -73,17 +73,11 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
 pub fn delete(ctx: &Ctx) -> HandlerResult {
     ctx.write(|db| {
         let set = load(ctx, db, "id")?;
-        let users = store::variations::referrers(db, &set.metadata.id, true)?;
-        if !users.is_empty() {
-            let named: Vec<_> = users
-                .into_iter()
-                .map(|r| (r.variation_id, r.variation_name))
-                .collect();
-            return Err(ApiError::in_use(
-                &format!("tool set {} (or one of its tools)", set.metadata.id),
-                &named,
-            ));
-        }
+        ensure_unassigned(
+            db,
+            Assigned::ToolSet(&set.metadata.id),
+            &format!("tool set {} (or one of its tools)", set.metadata.id),
+        )?;
         store::tools::delete_set(db, &set.metadata.id)?;
         Ok(())
     })?;
@@ -115,7 +109,5 @@ fn set_state(ctx: &Ctx, state: ToolSetState) -> HandlerResult {
 
 /// The tool set named by path parameter `param` (with info), or 404.
 pub fn load(ctx: &Ctx, db: &Db, param: &str) -> Result<ToolSet, ApiError> {
-    let r: Ref<ToolSetKind> = ctx.reference(param)?;
-    store::tools::get_set(db, ctx.workspace()?, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("tool set {} not found", ctx.param(param))))
+    ctx.lookup(db, param, "tool set", store::tools::get_set)
 }

@@ -1,12 +1,12 @@
 //! Tools of a tool set.
 
 use crate::sets::load as load_set;
-use model::ids::{Ref, ToolId, ToolKind};
+use model::ids::ToolId;
 use model::metadata::MetadataInput;
 use model::tools::{CreateToolRequest, Tool, ToolState, UpdateToolRequest, TOOL_SECTIONS};
 use model::Violations;
 use store::Db;
-use web::{ApiError, Ctx, HandlerResult, Reply};
+use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Reply};
 
 const SET: &str = "toolSetId";
 
@@ -78,17 +78,11 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
     ctx.write(|db| {
         let set = load_set(ctx, db, SET)?;
         let tool = load(ctx, db, &set.metadata.id)?;
-        let users = store::variations::referrers(db, &tool.metadata.id, false)?;
-        if !users.is_empty() {
-            let named: Vec<_> = users
-                .into_iter()
-                .map(|r| (r.variation_id, r.variation_name))
-                .collect();
-            return Err(ApiError::in_use(
-                &format!("tool {}", tool.metadata.id),
-                &named,
-            ));
-        }
+        ensure_unassigned(
+            db,
+            Assigned::Resource(&tool.metadata.id),
+            &format!("tool {}", tool.metadata.id),
+        )?;
         store::tools::delete_tool(db, &tool.metadata.id)?;
         Ok(())
     })?;
@@ -96,7 +90,7 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
 }
 
 fn load(ctx: &Ctx, db: &Db, set_id: &str) -> Result<Tool, ApiError> {
-    let r: Ref<ToolKind> = ctx.reference("id")?;
-    store::tools::get_tool(db, ctx.workspace()?, Some(set_id), &r)?
-        .ok_or_else(|| ApiError::not_found(format!("tool {} not found", ctx.param("id"))))
+    ctx.lookup(db, "id", "tool", |db, ws, r| {
+        store::tools::get_tool(db, ws, Some(set_id), r)
+    })
 }

@@ -1,7 +1,7 @@
 //! Variation CRUD, and loading the agent and variation a path names.
 
 use model::agent::Agent;
-use model::ids::{AgentKind, Ref, VariationId, VariationKind};
+use model::ids::VariationId;
 use model::variation::{
     CreateVariationRequest, UpdateVariationRequest, Variation, VARIATION_SECTIONS,
 };
@@ -82,9 +82,7 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
 
 /// The agent of the path (`agentId`), or 404.
 pub fn agent(ctx: &Ctx, db: &Db) -> Result<Agent, ApiError> {
-    let r: Ref<AgentKind> = ctx.reference("agentId")?;
-    store::agents::get(db, ctx.workspace()?, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("agent {} not found", ctx.param("agentId"))))
+    ctx.lookup(db, "agentId", "agent", store::agents::get)
 }
 
 /// The agent's variation named by path parameter `param`, with info, or 404.
@@ -94,7 +92,7 @@ pub fn variation(
     agent: &Agent,
     param: &str,
 ) -> Result<VariationRecord, ApiError> {
-    let r: Ref<VariationKind> = ctx.reference(param)?;
-    store::variations::get(db, ctx.workspace()?, &agent.metadata.id, &r)?
-        .ok_or_else(|| ApiError::not_found(format!("variation {} not found", ctx.param(param))))
+    ctx.lookup(db, param, "variation", |db, ws, r| {
+        store::variations::get(db, ws, &agent.metadata.id, r)
+    })
 }

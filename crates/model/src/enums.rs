@@ -1,5 +1,17 @@
 //! Enums as they travel on the wire: the seeds' full upper-case names.
 
+/// What every [`wire_enum!`] enum offers generic code (query filters, columns).
+pub trait WireEnum: Copy + 'static {
+    /// The wire name of each variant, in declaration order.
+    fn wire_names() -> &'static [&'static str];
+    fn parse(s: &str) -> Option<Self>;
+    fn as_str(self) -> &'static str;
+    /// The `*_UNSPECIFIED` variant ("use the default"), which never names a real state.
+    fn is_unspecified(self) -> bool {
+        self.as_str().ends_with("_UNSPECIFIED")
+    }
+}
+
 /// Declares an enum whose wire names are the given strings, with `as_str`/`parse`.
 #[macro_export]
 macro_rules! wire_enum {
@@ -24,6 +36,18 @@ macro_rules! wire_enum {
                     $($wire => Some($name::$variant),)+
                     _ => None,
                 }
+            }
+        }
+
+        impl $crate::enums::WireEnum for $name {
+            fn wire_names() -> &'static [&'static str] {
+                &[$($wire),+]
+            }
+            fn parse(s: &str) -> Option<Self> {
+                $name::parse(s)
+            }
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
             }
         }
     };

@@ -10,6 +10,7 @@ pub mod auth;
 mod ctx;
 mod error;
 pub mod keys;
+mod lookup;
 pub mod query;
 mod ratelimit;
 mod reply;
@@ -20,6 +21,7 @@ pub mod testing;
 pub use app::{App, Route};
 pub use ctx::{Ctx, Principal};
 pub use error::ApiError;
+pub use lookup::{ensure_unassigned, Assigned};
 pub use reply::Reply;
 pub use router::Match;
 

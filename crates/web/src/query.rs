@@ -3,6 +3,8 @@
 use crate::error::ApiError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use model::enums::WireEnum;
+use model::ids::{Id, Kind};
 use percent_encoding::percent_decode_str;
 use store::list::ListQuery;
 
@@ -59,9 +61,32 @@ impl Query {
         }
     }
 
+    /// The value of `name` unless it is absent or empty (an empty filter is no filter).
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// A wire-enum filter: an unknown value, or a `*_UNSPECIFIED` one, is a 400 naming
+    /// the parameter: "`<value>` is not <expected>".
+    pub fn wire<T: WireEnum>(&self, name: &str, expected: &str) -> Result<Option<T>, ApiError> {
+        self.text(name)
+            .map(|v| match T::parse(v) {
+                Some(t) if !t.is_unspecified() => Ok(t),
+                _ => Err(ApiError::invalid(name, format!("`{v}` is not {expected}"))),
+            })
+            .transpose()
+    }
+
+    /// An id filter of kind `K`; a malformed one is a 400 naming the parameter.
+    pub fn id<K: Kind>(&self, name: &str) -> Result<Option<Id<K>>, ApiError> {
+        self.text(name)
+            .map(|v| Id::parse(v).map_err(|e| ApiError::invalid(name, e)))
+            .transpose()
+    }
+
     /// A timestamp parameter, as milliseconds.
     pub fn time(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        self.get(name)
+        self.text(name)
             .map(|v| model::time::parse_ms(v).map_err(|e| ApiError::invalid(name, e)))
             .transpose()
     }
