@@ -2,6 +2,7 @@
 //! `key: value` lines for single resources.
 
 use serde_json::Value;
+use std::io::IsTerminal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -18,6 +19,15 @@ impl Format {
             "table" => Some(Format::Table),
             _ => None,
         }
+    }
+}
+
+/// The format `--format` names; without it, a table on a terminal and JSON when piped.
+pub fn choose(flag: Option<&str>) -> Format {
+    match flag {
+        Some(f) => Format::parse(f).unwrap_or(Format::Json),
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Json,
     }
 }
 
