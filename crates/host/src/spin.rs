@@ -160,17 +160,20 @@ pub fn serve<S: HttpService>(service: &S, req: IncomingRequest, out: ResponseOut
     service.after(env, after);
 }
 
+/// Writes bytes to a streamed body; false once the client is gone.
+type Writer<'w> = dyn FnMut(&[u8]) -> bool + 'w;
+
 /// Sends the head at once (no content-length: the body is chunked), then lets `body`
 /// write the stream; each write is flushed so events reach the client as they happen.
 fn send_stream(
     response: http::Response<Vec<u8>>,
     out: ResponseOutparam,
-    body: &mut dyn FnMut(&mut dyn FnMut(&[u8]) -> bool),
+    body: &mut dyn FnMut(&mut Writer<'_>),
 ) {
     let (parts, _) = response.into_parts();
     let headers = Headers::new();
     for (name, value) in parts.headers.iter() {
-        let _ = headers.append(&name.as_str().to_owned(), &value.as_bytes().to_vec());
+        let _ = headers.append(name.as_str(), value.as_bytes());
     }
     let resp = OutgoingResponse::new(headers);
     let _ = resp.set_status_code(parts.status.as_u16());
@@ -252,10 +255,10 @@ fn send_response(response: http::Response<Vec<u8>>, out: ResponseOutparam) {
     let (parts, body) = response.into_parts();
     let headers = Headers::new();
     for (name, value) in parts.headers.iter() {
-        let _ = headers.append(&name.as_str().to_owned(), &value.as_bytes().to_vec());
+        let _ = headers.append(name.as_str(), value.as_bytes());
     }
     let _ = headers.set(
-        &"content-length".to_owned(),
+        "content-length",
         &[body.len().to_string().into_bytes()],
     );
     let resp = OutgoingResponse::new(headers);
@@ -318,14 +321,14 @@ mod outbound {
         let headers = Headers::new();
         for (name, value) in parts.headers.iter() {
             headers
-                .append(&name.as_str().to_owned(), &value.as_bytes().to_vec())
+                .append(name.as_str(), value.as_bytes())
                 .map_err(|e| HttpError::Protocol(format!("header {name}: {e:?}")))?;
         }
         // A known length instead of chunked encoding, which simple servers mishandle.
         if !body.is_empty() && !parts.headers.contains_key(http::header::CONTENT_LENGTH) {
             headers
                 .append(
-                    &"content-length".to_owned(),
+                    "content-length",
                     &body.len().to_string().into_bytes(),
                 )
                 .map_err(|e| HttpError::Protocol(format!("content-length: {e:?}")))?;
