@@ -257,10 +257,7 @@ fn send_response(response: http::Response<Vec<u8>>, out: ResponseOutparam) {
     for (name, value) in parts.headers.iter() {
         let _ = headers.append(name.as_str(), value.as_bytes());
     }
-    let _ = headers.set(
-        "content-length",
-        &[body.len().to_string().into_bytes()],
-    );
+    let _ = headers.set("content-length", &[body.len().to_string().into_bytes()]);
     let resp = OutgoingResponse::new(headers);
     let _ = resp.set_status_code(parts.status.as_u16());
     let Ok(outgoing) = resp.body() else {
@@ -327,10 +324,7 @@ mod outbound {
         // A known length instead of chunked encoding, which simple servers mishandle.
         if !body.is_empty() && !parts.headers.contains_key(http::header::CONTENT_LENGTH) {
             headers
-                .append(
-                    "content-length",
-                    &body.len().to_string().into_bytes(),
-                )
+                .append("content-length", &body.len().to_string().into_bytes())
                 .map_err(|e| HttpError::Protocol(format!("content-length: {e:?}")))?;
         }
         let out = OutgoingRequest::new(headers);
