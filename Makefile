@@ -30,12 +30,13 @@ $(VENV)/.installed: tests/requirements.txt
 	$(VENV)/bin/pip install -q -r tests/requirements.txt
 	touch $@
 
-## req/s and latency beside a hello-world component (needs wrk), then objective start
-## latency (create → first model request); writes bench/RESULTS.md.
+## req/s and latency beside a hello-world component and the LangGraph dev server (needs
+## wrk; installs the peer into bench/.peer-venv), then objective start latency
+## (create → first model request); writes bench/RESULTS.md. BENCH_ARGS=--no-peer skips the peer.
 bench: $(VENV)/.installed
-	python3 bench/run.py
+	python3 bench/run.py $(BENCH_ARGS)
 	$(VENV)/bin/python bench/objectives.py
 
 clean:
 	cargo clean
-	rm -rf $(VENV) .spin
+	rm -rf $(VENV) .spin bench/.peer-venv
