@@ -4,6 +4,12 @@ VENV := .venv
 
 .PHONY: run build test lint unit e2e bench clean
 
+# `make e2e T=tests/e2e/test_agents.py::test_both_route_forms_agree` runs one test (or file);
+# PYTEST_ARGS adds pytest options (e.g. PYTEST_ARGS=-x). The wasm is rebuilt only when a
+# source is newer than the last build (CADENYA_E2E_BUILD=always|never overrides).
+T ?= tests/e2e
+PYTEST_ARGS ?= -q
+
 ## Serve the app on http://127.0.0.1:3000 with development settings.
 run:
 	$(SPIN) build --up --variable jwt_secret=change-me-dev-secret-at-least-32-chars --variable bootstrap_token=dev-bootstrap
@@ -18,12 +24,14 @@ test: lint unit e2e
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	# the Spin host adapter and component entry points exist only for wasm32
+	cargo clippy --workspace --target wasm32-wasip2 --exclude cadenya-cli -- -D warnings
 
 unit:
 	cargo test --workspace
 
 e2e: $(VENV)/.installed
-	$(VENV)/bin/pytest tests/e2e -q
+	$(VENV)/bin/pytest $(T) $(PYTEST_ARGS)
 
 $(VENV)/.installed: tests/requirements.txt
 	python3 -m venv $(VENV)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -37,13 +38,54 @@ def spin_binary() -> str:
 
 _built = False
 
+# What the wasm is built from: when none of it is newer than every component's wasm,
+# `spin build` has nothing to do and is skipped (it costs seconds even as a no-op).
+SOURCES = ["crates", "components", "wit", "Cargo.toml", "Cargo.lock", "spin.toml"]
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for entry in SOURCES:
+        path = ROOT / entry
+        files = [path] if path.is_file() else path.rglob("*")
+        for f in files:
+            if f.is_file() and f.suffix in {".rs", ".toml", ".wit", ".lock", ".sql", ""}:
+                newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+def _component_wasm() -> list[Path]:
+    """Every component's `source` from spin.toml."""
+    text = (ROOT / "spin.toml").read_text()
+    return [ROOT / m for m in re.findall(r'^source\s*=\s*"([^"]+\.wasm)"', text, re.M)]
+
+
+# Touched after each successful build: cargo leaves a wasm untouched when a change
+# (a test file, another crate) does not affect it, so the wasm's own mtime cannot say.
+STAMP = ROOT / "target" / ".e2e-built"
+
+
+def wasm_is_fresh() -> bool:
+    wasm = _component_wasm()
+    if not wasm or not all(w.exists() for w in wasm) or not STAMP.exists():
+        return False
+    return STAMP.stat().st_mtime >= _newest_source_mtime()
+
 
 def build_once() -> None:
-    """`spin build` (every component's release wasm) once per test session."""
+    """`spin build` (every component's release wasm) once per test session, unless the
+    wasm is newer than its sources. CADENYA_E2E_BUILD=always forces the build, =never
+    skips it (e.g. to test a wasm you built yourself)."""
     global _built
-    if not _built:
+    if _built:
+        return
+    mode = os.environ.get("CADENYA_E2E_BUILD", "auto")
+    if mode == "always" or (mode == "auto" and not wasm_is_fresh()):
+        started = time.time()
         subprocess.run([spin_binary(), "build"], cwd=ROOT, check=True)
-        _built = True
+        STAMP.touch()
+        os.utime(STAMP, (started, started))
+    _built = True
 
 
 def free_port() -> int:

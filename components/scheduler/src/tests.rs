@@ -1,52 +1,47 @@
 //! The tick over the native host: work nobody kicked is picked up.
 
-use host::native::NativeHost;
-use ports::HttpService;
 use serde_json::{json, Value};
-use web::testing::{call, provision};
+use web::testing::Harness;
+use web::App;
 
-fn post<S: HttpService>(app: &S, host: &NativeHost, token: &str, path: &str, body: Value) -> Value {
-    let (status, out, _) = call(app, host, "POST", path, Some(token), Some(body));
-    assert!(status == 200 || status == 201, "{status} {out}");
-    out
+/// A harness on objectives with a model key and `vars`, and a published agent with
+/// `agent_spec` whose one variation runs on `openai/m`; returns the agent's id too.
+fn setup(vars: &[(&str, &str)], agent_spec: Value) -> (Harness<App>, String) {
+    let h = Harness::new(&objectives::APP)
+        .with_vars(&[("openai_api_key", "sk-test")])
+        .with_vars(vars);
+    let agent = h.expect_on(
+        &agents::APP,
+        "POST",
+        "/agents",
+        Some(json!({"metadata": {"name": "a"}, "spec": agent_spec})),
+        201,
+    );
+    let agent_id = agent["metadata"]["id"].as_str().unwrap().to_owned();
+    h.expect_on(
+        &variations::APP,
+        "POST",
+        &format!("/agents/{agent_id}/variations"),
+        Some(json!({"metadata": {"name": "v"}, "spec": {"modelConfig": {"modelId": "openai/m"}}})),
+        201,
+    );
+    (h, agent_id)
 }
 
 #[test]
 fn a_tick_runs_objectives_whose_kick_never_happened() {
-    let host = NativeHost::new();
-    let b = provision(&host);
-    host.vars.set("openai_api_key", "sk-test");
-    let token = b.api_key.spec.token.clone().unwrap();
-    let ws = format!("/v1/workspaces/{}", b.workspace.metadata.id);
-    let agent = post(
-        &agents::APP,
-        &host,
-        &token,
-        &format!("{ws}/agents"),
-        json!({"metadata": {"name": "a"}, "spec": {"status": "AGENT_STATUS_PUBLISHED"}}),
-    );
-    let agent_id = agent["metadata"]["id"].as_str().unwrap();
-    post(
-        &variations::APP,
-        &host,
-        &token,
-        &format!("{ws}/agents/{agent_id}/variations"),
-        json!({"metadata": {"name": "v"}, "spec": {"modelConfig": {"modelId": "openai/m"}}}),
-    );
+    let (h, agent_id) = setup(&[], json!({"status": "AGENT_STATUS_PUBLISHED"}));
+    let host = &h.host;
 
     // The create is answered, but the instance dies before its background kick.
-    let req = http::Request::builder()
-        .method("POST")
-        .uri(format!("{ws}/objectives"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(serde_json::to_vec(&json!({"agentId": agent_id, "initialMessage": "hi"})).unwrap())
-        .unwrap();
-    let (resp, _never_run) = objectives::APP.handle(host.env(), req);
-    assert_eq!(resp.status(), 201);
-    let id = serde_json::from_slice::<Value>(resp.body()).unwrap()["metadata"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (status, o) = h.without_after(
+        &objectives::APP,
+        "POST",
+        "/objectives",
+        Some(json!({"agentId": agent_id, "initialMessage": "hi"})),
+    );
+    assert_eq!(status, 201);
+    let id = o["metadata"]["id"].as_str().unwrap().to_owned();
     assert!(host.http.sent.borrow().is_empty());
 
     host.http.then_json(
@@ -55,14 +50,7 @@ fn a_tick_runs_objectives_whose_kick_never_happened() {
         &[],
     );
     assert_eq!(super::tick(host.env()), Ok(1));
-    let (_, o, _) = call(
-        &objectives::APP,
-        &host,
-        "GET",
-        &format!("{ws}/objectives/{id}"),
-        Some(&token),
-        None,
-    );
+    let (_, o) = h.in_ws("GET", &format!("/objectives/{id}"), None);
     assert_eq!(o["status"], "OBJECTIVE_STATUS_COMPLETED", "{o}");
     // nothing is due any more
     assert_eq!(super::tick(host.env()), Ok(0));
@@ -71,37 +59,18 @@ fn a_tick_runs_objectives_whose_kick_never_happened() {
 
 #[test]
 fn webhook_deliveries_are_signed_retried_and_in_order() {
-    let host = NativeHost::new();
-    let b = provision(&host);
-    host.vars.set("openai_api_key", "sk-test");
-    host.vars.set("webhook_retry_schedule", "1s,1s");
-    let token = b.api_key.spec.token.clone().unwrap();
-    let ws = format!("/v1/workspaces/{}", b.workspace.metadata.id);
-    let agent = post(
-        &agents::APP,
-        &host,
-        &token,
-        &format!("{ws}/agents"),
-        json!({"metadata": {"name": "a"}, "spec": {"status": "AGENT_STATUS_PUBLISHED", "webhookEventsUrl": "https://hooks.example.com/in"}}),
+    let (h, agent_id) = setup(
+        &[("webhook_retry_schedule", "1s,1s")],
+        json!({"status": "AGENT_STATUS_PUBLISHED", "webhookEventsUrl": "https://hooks.example.com/in"}),
     );
-    let agent_id = agent["metadata"]["id"].as_str().unwrap();
-    post(
-        &variations::APP,
-        &host,
-        &token,
-        &format!("{ws}/agents/{agent_id}/variations"),
-        json!({"metadata": {"name": "v"}, "spec": {"modelConfig": {"modelId": "openai/m"}}}),
-    );
+    let host = &h.host;
     host.http.then_json(
         200,
         json!({"choices": [{"message": {"content": "hello"}}]}),
         &[],
     );
-    post(
-        &objectives::APP,
-        &host,
-        &token,
-        &format!("{ws}/objectives"),
+    h.created(
+        "/objectives",
         json!({"agentId": agent_id, "initialMessage": "hi"}),
     );
     let sent_before = host.http.sent.borrow().len();
@@ -125,9 +94,12 @@ fn webhook_deliveries_are_signed_retried_and_in_order() {
     let sent = host.http.sent.borrow();
     let hooks: Vec<&http::Request<Vec<u8>>> = sent[sent_before..].iter().collect();
     assert_eq!(hooks.len(), 4);
-    let secret =
-        store::identity::webhook_secret(&store::Db::new(env.sql), &b.account.metadata.id, "unused")
-            .unwrap();
+    let secret = store::identity::webhook_secret(
+        &store::Db::new(env.sql),
+        &h.boot.account.metadata.id,
+        "unused",
+    )
+    .unwrap();
     for h in &hooks {
         let id = h.headers()["webhook-id"].to_str().unwrap();
         let ts: i64 = h.headers()["webhook-timestamp"]
@@ -156,12 +128,10 @@ fn webhook_deliveries_are_signed_retried_and_in_order() {
             .collect::<Vec<_>>()
     );
     drop(sent);
-    let (_, page, _) = call(
+    let (_, page) = h.on(
         &agents::APP,
-        &host,
         "GET",
-        &format!("{ws}/agents/{agent_id}/webhook_deliveries?sortOrder=asc"),
-        Some(&token),
+        &format!("/agents/{agent_id}/webhook_deliveries?sortOrder=asc"),
         None,
     );
     assert_eq!(page["items"][0]["data"]["attemptCount"], 3);

@@ -1,50 +1,40 @@
 //! Component tests: schedules over the native host (clock at 2026-01-01T00:00:00Z).
 
 use super::APP;
-use host::native::NativeHost;
-use ports::{Clock, HttpService};
+use ports::Clock;
 use serde_json::{json, Value};
-use web::testing::{call, provision};
+use web::testing::Harness;
+use web::App;
 
-struct Setup {
-    host: NativeHost,
-    token: String,
-    ws: String,
-    agent: String,
+/// The harness and a published agent (one variation) whose schedules the tests drive.
+struct Agent {
+    h: Harness<App>,
+    /// `/agents/{agentId}/schedules`, below the workspace.
+    schedules: String,
 }
 
-fn setup() -> Setup {
-    let host = NativeHost::new();
-    let b = provision(&host);
-    host.vars.set("rate_limit_per_second", "0");
-    let token = b.api_key.spec.token.clone().unwrap();
-    let ws = format!("/v1/workspaces/{}", b.workspace.metadata.id);
-    let (_, agent, _) = call(
+fn setup() -> Agent {
+    let h = Harness::new(&APP).with_vars(&[("rate_limit_per_second", "0")]);
+    let (_, agent) = h.on(
         &agents::APP,
-        &host,
         "POST",
-        &format!("{ws}/agents"),
-        Some(&token),
+        "/agents",
         Some(
             json!({"metadata": {"name": "a"}, "spec": {"status": "AGENT_STATUS_PUBLISHED",
             "inputDataSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}),
         ),
     );
     let agent = agent["metadata"]["id"].as_str().unwrap().to_owned();
-    let (s, _, _) = call(
+    h.expect_on(
         &variations::APP,
-        &host,
         "POST",
-        &format!("{ws}/agents/{agent}/variations"),
-        Some(&token),
+        &format!("/agents/{agent}/variations"),
         Some(json!({"metadata": {"name": "v"}, "spec": {"modelConfig": {"modelId": "openai/m"}}})),
+        201,
     );
-    assert_eq!(s, 201);
-    Setup {
-        host,
-        token,
-        ws,
-        agent,
+    Agent {
+        h,
+        schedules: format!("/agents/{agent}/schedules"),
     }
 }
 
@@ -53,49 +43,34 @@ fn hourly() -> Value {
         "data": {"city": "Lisbon"}, "schedule": {"timezone": "Europe/Lisbon", "intervals": [{"every": "1h"}]}}})
 }
 
-impl Setup {
-    fn path(&self, rest: &str) -> String {
-        format!("{}/agents/{}/schedules{rest}", self.ws, self.agent)
-    }
-
+impl Agent {
+    /// Calls this app at `rest` below the agent's schedules.
     fn call(&self, method: &str, rest: &str, body: Option<Value>) -> (u16, Value) {
-        let (s, b, _) = call(
-            &APP,
-            &self.host,
-            method,
-            &self.path(rest),
-            Some(&self.token),
-            body,
-        );
-        (s, b)
+        self.h
+            .in_ws(method, &format!("{}{rest}", self.schedules), body)
     }
 
     fn created(&self, body: Value) -> Value {
-        let (s, out) = self.call("POST", "", Some(body));
-        assert_eq!(s, 201, "{out}");
-        out
+        self.h.created(&self.schedules, body)
     }
 
     /// `POST …:trigger` answered, its background kick never run (the objective stays PENDING).
     fn trigger_without_kick(&self, id: &str) -> Value {
-        let req = http::Request::builder()
-            .method("POST")
-            .uri(self.path(&format!("/{id}:trigger")))
-            .header("authorization", format!("Bearer {}", self.token))
-            .body(Vec::new())
-            .unwrap();
-        let (resp, _) = APP.handle(self.host.env(), req);
-        assert_eq!(resp.status(), 200);
-        serde_json::from_slice(resp.body()).unwrap()
+        let (status, fired) = self.h.without_after(
+            &APP,
+            "POST",
+            &format!("{}/{id}:trigger", self.schedules),
+            None,
+        );
+        assert_eq!(status, 200);
+        fired
     }
 
     fn objectives(&self, schedule: &str) -> Vec<Value> {
-        let (_, page, _) = call(
+        let (_, page) = self.h.on(
             &objectives::APP,
-            &self.host,
             "GET",
-            &format!("{}/objectives?sourceScheduleId={schedule}", self.ws),
-            Some(&self.token),
+            &format!("/objectives?sourceScheduleId={schedule}"),
             None,
         );
         page["items"].as_array().cloned().unwrap_or_default()
@@ -202,7 +177,7 @@ fn pause_resume_archive() {
         paused["info"].get("nextFireAt").is_none()
             && paused["info"].get("upcomingFireTimes").is_none()
     );
-    s.host.clock.advance(90 * 60 * 1000);
+    s.h.host.clock.advance(90 * 60 * 1000);
     let (_, resumed) = s.call("POST", &format!("/{id}:resume"), None);
     assert_eq!(
         resumed["info"]["nextFireAt"], "2026-01-01T02:00:00.000Z",
@@ -274,32 +249,32 @@ fn due_instants_fire_once_and_missed_ones_collapse() {
         Some(json!({"spec": {"overlapPolicy": "OVERLAP_POLICY_ALLOW"}})),
     );
     assert_eq!(status, 200);
-    let env = s.host.env();
+    let env = s.h.host.env();
     assert_eq!(
-        engine::fire::fire_due(&env, s.host.clock.now_ms())
+        engine::fire::fire_due(&env, s.h.host.clock.now_ms())
             .unwrap()
             .len(),
         0,
         "not due yet"
     );
-    s.host.clock.advance(60 * 60 * 1000);
+    s.h.host.clock.advance(60 * 60 * 1000);
     assert_eq!(
-        engine::fire::fire_due(&env, s.host.clock.now_ms())
+        engine::fire::fire_due(&env, s.h.host.clock.now_ms())
             .unwrap()
             .len(),
         1
     );
     assert_eq!(
-        engine::fire::fire_due(&env, s.host.clock.now_ms())
+        engine::fire::fire_due(&env, s.h.host.clock.now_ms())
             .unwrap()
             .len(),
         0,
         "each instant once"
     );
     // three instants missed while down: one fire, then the next instant after now
-    s.host.clock.advance(3 * 60 * 60 * 1000 + 60_000);
+    s.h.host.clock.advance(3 * 60 * 60 * 1000 + 60_000);
     assert_eq!(
-        engine::fire::fire_due(&env, s.host.clock.now_ms())
+        engine::fire::fire_due(&env, s.h.host.clock.now_ms())
             .unwrap()
             .len(),
         1

@@ -1,74 +1,49 @@
 //! Component tests: tool sets, tools, secrets and MCP sync over the native host.
 
 use super::APP;
-use host::native::NativeHost;
 use serde_json::{json, Value};
-use web::testing::{call, provision};
+use web::testing::Harness;
+use web::App;
 
-struct Setup {
-    host: NativeHost,
-    token: String,
-    ws: String,
+/// The harness, allowed to reach the scripted servers on private addresses.
+fn setup() -> Harness<App> {
+    Harness::new(&APP).with_vars(&[("allow_private_targets", "true")])
 }
 
-fn setup() -> Setup {
-    let host = NativeHost::new();
-    let b = provision(&host);
-    host.vars.set("allow_private_targets", "true");
-    Setup {
-        token: b.api_key.spec.token.clone().expect("token"),
-        ws: format!("/v1/workspaces/{}", b.workspace.metadata.id),
-        host,
-    }
-}
-
-impl Setup {
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let (s, b, _) = call(&APP, &self.host, method, path, Some(&self.token), body);
-        (s, b)
-    }
-
-    fn created(&self, path: &str, body: Value) -> Value {
-        let (status, out) = self.call("POST", &format!("{}{path}", self.ws), Some(body));
-        assert_eq!(status, 201, "{out}");
-        out
-    }
-
-    /// Scripts one MCP session listing `tools`.
-    fn serve_mcp(&self, tools: Value) {
-        let http = &self.host.http;
-        http.then_json(
-            200,
-            json!({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2025-06-18"}}),
-            &[("mcp-session-id", "s")],
-        );
-        http.then(|_| {
-            Ok(http::Response::builder()
-                .status(202)
-                .body(Vec::new())
-                .unwrap())
-        });
-        http.then_json(
-            200,
-            json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": tools}}),
-            &[],
-        );
-    }
+/// Scripts one MCP session listing `tools`.
+fn serve_mcp(h: &Harness<App>, tools: Value) {
+    let http = &h.host.http;
+    http.then_json(
+        200,
+        json!({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2025-06-18"}}),
+        &[("mcp-session-id", "s")],
+    );
+    http.then(|_| {
+        Ok(http::Response::builder()
+            .status(202)
+            .body(Vec::new())
+            .unwrap())
+    });
+    http.then_json(
+        200,
+        json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": tools}}),
+        &[],
+    );
 }
 
 #[test]
 fn tool_llm_names_default_and_stay_unique() {
-    let s = setup();
-    let set = s.created("/tool_sets", json!({"metadata": {"name": "api"}, "spec": {"adapter": {"type": "http", "http": {"baseUrl": "https://api.example.com"}}}}));
+    let h = setup();
+    let set = h.created("/tool_sets", json!({"metadata": {"name": "api"}, "spec": {"adapter": {"type": "http", "http": {"baseUrl": "https://api.example.com"}}}}));
     let tools = format!(
         "/tool_sets/{}/tools",
         set["metadata"]["id"].as_str().unwrap()
     );
     let body = json!({"metadata": {"name": "Get weather (v2)!"}, "spec": {"description": "d", "parameters": {}, "config": {"type": "http", "http": {"requestMethod": "GET", "path": "/w"}}}});
-    let tool = s.created(&tools, body.clone());
+    let tool = h.created(&tools, body.clone());
     assert_eq!(tool["spec"]["llmToolName"], "Get_weather_v2");
     assert_eq!(tool["spec"]["requiresApproval"], false);
-    let (status, err) = s.call("POST", &format!("{}{tools}", s.ws), Some(body));
+    let (status, err) = h.in_ws("POST", &tools, Some(body));
     assert_eq!(
         (status, err["error"]["details"][0]["field"].as_str()),
         (409, Some("spec.llmToolName"))
@@ -77,32 +52,31 @@ fn tool_llm_names_default_and_stay_unique() {
 
 #[test]
 fn sync_upserts_and_archives_vanished_tools_with_the_secret_header() {
-    let s = setup();
-    s.created(
+    let h = setup();
+    h.created(
         "/workspace_secrets",
         json!({"metadata": {"name": "MCP_TOKEN"}, "spec": {"value": "tok-123"}}),
     );
-    let set = s.created("/tool_sets", json!({"metadata": {"name": "mcp"}, "spec": {"adapter": {"type": "mcp", "mcp": {"url": "http://127.0.0.1:9/mcp", "headers": {"Authorization": "Bearer {{secrets.MCP_TOKEN}}"}}}}}));
-    let set_path = format!(
-        "{}/tool_sets/{}",
-        s.ws,
-        set["metadata"]["id"].as_str().unwrap()
-    );
+    let set = h.created("/tool_sets", json!({"metadata": {"name": "mcp"}, "spec": {"adapter": {"type": "mcp", "mcp": {"url": "http://127.0.0.1:9/mcp", "headers": {"Authorization": "Bearer {{secrets.MCP_TOKEN}}"}}}}}));
+    let set_path = format!("/tool_sets/{}", set["metadata"]["id"].as_str().unwrap());
     let weather = json!({"name": "get_weather", "description": "Weather", "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}});
-    s.serve_mcp(json!([weather, {"name": "add", "inputSchema": {"type": "object"}}]));
-    let (status, synced) = s.call("POST", &format!("{set_path}:sync"), None);
+    serve_mcp(
+        &h,
+        json!([weather, {"name": "add", "inputSchema": {"type": "object"}}]),
+    );
+    let (status, synced) = h.in_ws("POST", &format!("{set_path}:sync"), None);
     assert_eq!(status, 200, "{synced}");
     assert!(synced["info"]["lastSync"].is_string());
     assert!(synced["info"].get("lastSyncError").is_none(), "{synced}");
     assert_eq!(synced["info"]["toolCount"], 2);
     {
-        let sent = s.host.http.sent.borrow();
+        let sent = h.host.http.sent.borrow();
         assert_eq!(sent.len(), 3);
         assert!(sent
             .iter()
             .all(|r| r.headers()["authorization"] == "Bearer tok-123"));
     }
-    let (_, listed) = s.call("GET", &format!("{set_path}/tools?sortOrder=asc"), None);
+    let (_, listed) = h.in_ws("GET", &format!("{set_path}/tools?sortOrder=asc"), None);
     let items = listed["items"].as_array().unwrap();
     let weather_tool = items
         .iter()
@@ -112,10 +86,10 @@ fn sync_upserts_and_archives_vanished_tools_with_the_secret_header() {
     let weather_id = weather_tool["metadata"]["id"].clone();
 
     // second sync: add vanished, weather stays with the same id
-    s.serve_mcp(json!([weather]));
-    let (_, synced) = s.call("POST", &format!("{set_path}:sync"), None);
+    serve_mcp(&h, json!([weather]));
+    let (_, synced) = h.in_ws("POST", &format!("{set_path}:sync"), None);
     assert_eq!(synced["info"]["availableTools"], 1);
-    let (_, listed) = s.call("GET", &format!("{set_path}/tools"), None);
+    let (_, listed) = h.in_ws("GET", &format!("{set_path}/tools"), None);
     let by_name = |n: &str| {
         listed["items"]
             .as_array()
@@ -129,8 +103,8 @@ fn sync_upserts_and_archives_vanished_tools_with_the_secret_header() {
     assert_eq!(by_name("add")["state"], "STATE_ARCHIVED");
 
     // a failing server is recorded, not answered as an error; the secret never shows
-    s.host.http.then_json(401, json!({}), &[]);
-    let (status, failed) = s.call("POST", &format!("{set_path}:sync"), None);
+    h.host.http.then_json(401, json!({}), &[]);
+    let (status, failed) = h.in_ws("POST", &format!("{set_path}:sync"), None);
     assert_eq!(status, 200);
     let error = failed["info"]["lastSyncError"].as_str().unwrap();
     assert!(error.contains("401"), "{error}");
@@ -139,29 +113,27 @@ fn sync_upserts_and_archives_vanished_tools_with_the_secret_header() {
 
 #[test]
 fn sync_refuses_private_targets_unless_allowed_and_non_mcp_sets() {
-    let s = setup();
-    s.host.vars.set("allow_private_targets", "");
-    let set = s.created("/tool_sets", json!({"metadata": {"name": "mcp"}, "spec": {"adapter": {"type": "mcp", "mcp": {"url": "http://169.254.169.254/mcp"}}}}));
+    let h = setup();
+    h.host.vars.set("allow_private_targets", "");
+    let set = h.created("/tool_sets", json!({"metadata": {"name": "mcp"}, "spec": {"adapter": {"type": "mcp", "mcp": {"url": "http://169.254.169.254/mcp"}}}}));
     let path = format!(
-        "{}/tool_sets/{}:sync",
-        s.ws,
+        "/tool_sets/{}:sync",
         set["metadata"]["id"].as_str().unwrap()
     );
-    let (_, out) = s.call("POST", &path, None);
+    let (_, out) = h.in_ws("POST", &path, None);
     assert!(out["info"]["lastSyncError"]
         .as_str()
         .unwrap()
         .contains("allow_private_targets"));
-    assert!(s.host.http.sent.borrow().is_empty());
-    let bare = s.created(
+    assert!(h.host.http.sent.borrow().is_empty());
+    let bare = h.created(
         "/tool_sets",
         json!({"metadata": {"name": "b"}, "spec": {"adapter": {"type": "bare", "bare": {}}}}),
     );
-    let (status, _) = s.call(
+    let (status, _) = h.in_ws(
         "POST",
         &format!(
-            "{}/tool_sets/{}:sync",
-            s.ws,
+            "/tool_sets/{}:sync",
             bare["metadata"]["id"].as_str().unwrap()
         ),
         None,
@@ -171,15 +143,14 @@ fn sync_refuses_private_targets_unless_allowed_and_non_mcp_sets() {
 
 #[test]
 fn secrets_are_write_only() {
-    let s = setup();
-    let secret = s.created(
+    let h = setup();
+    let secret = h.created(
         "/workspace_secrets",
         json!({"metadata": {"name": "API_KEY"}, "spec": {"value": "hunter2"}}),
     );
     assert_eq!(secret["spec"], json!({"hasValue": true}));
     let path = format!(
-        "{}/workspace_secrets/{}",
-        s.ws,
+        "/workspace_secrets/{}",
         secret["metadata"]["id"].as_str().unwrap()
     );
     for (method, body) in [
@@ -189,15 +160,15 @@ fn secrets_are_write_only() {
             Some(json!({"spec": {"value": "hunter3"}, "metadata": {"labels": {"a": "b"}}})),
         ),
     ] {
-        let (status, out) = s.call(method, &path, body);
+        let (status, out) = h.in_ws(method, &path, body);
         assert_eq!(status, 200);
         assert!(!out.to_string().contains("hunter"), "{out}");
     }
-    let (_, listed) = s.call("GET", &format!("{}/workspace_secrets", s.ws), None);
+    let (_, listed) = h.in_ws("GET", "/workspace_secrets", None);
     assert!(!listed.to_string().contains("hunter"));
-    let (status, err) = s.call(
+    let (status, err) = h.in_ws(
         "POST",
-        &format!("{}/workspace_secrets", s.ws),
+        "/workspace_secrets",
         Some(json!({"metadata": {"name": "bad name"}, "spec": {"value": "x"}})),
     );
     assert_eq!(
@@ -208,10 +179,5 @@ fn secrets_are_write_only() {
 
 #[test]
 fn serves_every_tools_operation_of_the_catalog() {
-    let served: Vec<&str> = APP.routes.iter().map(|r| r.op.id).collect();
-    let catalog: Vec<&str> = api::tools::ALL.iter().map(|op| op.id).collect();
-    assert_eq!(served, catalog);
-    // and /openapi.json documents every one of them
-    let documented: Vec<&str> = api::all().iter().map(|op| op.id).collect();
-    assert!(served.iter().all(|id| documented.contains(id)));
+    web::testing::assert_serves_catalog(&APP, api::tools::ALL);
 }

@@ -1,78 +1,38 @@
 //! Component tests: variations and their assignments over the native host.
 
 use super::APP;
-use host::native::NativeHost;
-use serde_json::{json, Value};
-use web::testing::{call, provision};
+use serde_json::json;
+use web::testing::Harness;
+use web::App;
 
-struct Setup {
-    host: NativeHost,
-    token: String,
-    ws: String,
+/// A draft agent named `name`; returns its id.
+fn agent(h: &Harness<App>, name: &str) -> String {
+    let a = h.expect_on(
+        &agents::APP,
+        "POST",
+        "/agents",
+        Some(json!({"metadata": {"name": name}})),
+        201,
+    );
+    a["metadata"]["id"].as_str().unwrap().to_owned()
 }
 
-fn setup() -> Setup {
-    let host = NativeHost::new();
-    let b = provision(&host);
-    Setup {
-        token: b.api_key.spec.token.clone().expect("token"),
-        ws: format!("/v1/workspaces/{}", b.workspace.metadata.id),
-        host,
-    }
-}
-
-impl Setup {
-    fn call_app<S: ports::HttpService>(
-        &self,
-        app: &S,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let (s, b, _) = call(
-            app,
-            &self.host,
-            method,
-            &format!("{}{path}", self.ws),
-            Some(&self.token),
-            body,
-        );
-        (s, b)
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.call_app(&APP, method, path, body)
-    }
-
-    fn agent(&self, name: &str) -> String {
-        let (status, a) = self.call_app(
-            &agents::APP,
-            "POST",
-            "/agents",
-            Some(json!({"metadata": {"name": name}})),
-        );
-        assert_eq!(status, 201);
-        a["metadata"]["id"].as_str().unwrap().to_owned()
-    }
-
-    fn variation(&self, agent: &str) -> String {
-        let (status, v) = self.call(
-            "POST",
-            &format!("/agents/{agent}/variations"),
-            Some(json!({"metadata": {"name": "v"}})),
-        );
-        assert_eq!(status, 201, "{v}");
-        format!(
-            "/agents/{agent}/variations/{}",
-            v["metadata"]["id"].as_str().unwrap()
-        )
-    }
+/// A variation of `agent`; returns its path below the workspace.
+fn variation(h: &Harness<App>, agent: &str) -> String {
+    let v = h.created(
+        &format!("/agents/{agent}/variations"),
+        json!({"metadata": {"name": "v"}}),
+    );
+    format!(
+        "/agents/{agent}/variations/{}",
+        v["metadata"]["id"].as_str().unwrap()
+    )
 }
 
 #[test]
 fn spec_round_trips_and_info_starts_neutral() {
-    let s = setup();
-    let a = s.agent("a");
+    let h = Harness::new(&APP);
+    let a = agent(&h, "a");
     let spec = json!({
         "compactionConfig": {"summarization": {"instructions": "keep code"}, "toolResultClearing": {"preserveRecentResults": 3}, "triggerThreshold": 0.8},
         "constraints": {"maxSubObjectives": 2, "maxToolCalls": 10},
@@ -81,14 +41,14 @@ fn spec_round_trips_and_info_starts_neutral() {
         "progressiveDiscovery": {"hints": ["weather"], "maxTools": 5, "rerankThreshold": 0.5},
         "prompt": "You help {{ customer }}.", "weight": 2.5
     });
-    let (status, v) = s.call(
+    let (status, v) = h.in_ws(
         "POST",
         &format!("/agents/{a}/variations"),
         Some(json!({"metadata": {"name": "v"}, "spec": spec})),
     );
     assert_eq!(status, 201);
     assert_eq!(v["spec"], spec);
-    let (_, got) = s.call(
+    let (_, got) = h.in_ws(
         "GET",
         &format!(
             "/agents/{a}/variations/{}",
@@ -99,16 +59,16 @@ fn spec_round_trips_and_info_starts_neutral() {
     assert_eq!(got["spec"], spec);
     assert_eq!(got["info"]["score"], 0.5);
     assert_eq!(got["info"]["assignments"], json!([]));
-    let (_, agent) = s.call_app(&agents::APP, "GET", &format!("/agents/{a}"), None);
+    let (_, agent) = h.on(&agents::APP, "GET", &format!("/agents/{a}"), None);
     assert_eq!(agent["info"]["variationCount"], 1);
 }
 
 #[test]
 fn sub_agent_cycles_and_self_assignment_are_refused() {
-    let s = setup();
-    let (a, b, c) = (s.agent("a"), s.agent("b"), s.agent("c"));
-    let (va, vb, vc) = (s.variation(&a), s.variation(&b), s.variation(&c));
-    let (status, out) = s.call(
+    let h = Harness::new(&APP);
+    let (a, b, c) = (agent(&h, "a"), agent(&h, "b"), agent(&h, "c"));
+    let (va, vb, vc) = (variation(&h, &a), variation(&h, &b), variation(&h, &c));
+    let (status, out) = h.in_ws(
         "POST",
         &format!("{va}/assignments"),
         Some(json!({"agentId": b})),
@@ -116,7 +76,7 @@ fn sub_agent_cycles_and_self_assignment_are_refused() {
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["info"]["subAgentCount"], 1);
     assert_eq!(
-        s.call(
+        h.in_ws(
             "POST",
             &format!("{vb}/assignments"),
             Some(json!({"type": "subAgentId", "subAgentId": c}))
@@ -124,7 +84,7 @@ fn sub_agent_cycles_and_self_assignment_are_refused() {
         .0,
         200
     );
-    let (status, err) = s.call(
+    let (status, err) = h.in_ws(
         "POST",
         &format!("{vc}/assignments"),
         Some(json!({"agentId": a})),
@@ -133,7 +93,7 @@ fn sub_agent_cycles_and_self_assignment_are_refused() {
         (status, err["error"]["code"].as_str()),
         (409, Some("conflict"))
     );
-    let (status, err) = s.call(
+    let (status, err) = h.in_ws(
         "POST",
         &format!("{va}/assignments"),
         Some(json!({"agentId": a})),
@@ -143,7 +103,7 @@ fn sub_agent_cycles_and_self_assignment_are_refused() {
         (400, Some("agentId"))
     );
     assert_eq!(
-        s.call(
+        h.in_ws(
             "POST",
             &format!("{va}/assignments"),
             Some(json!({"agentId": b}))
@@ -152,20 +112,20 @@ fn sub_agent_cycles_and_self_assignment_are_refused() {
         409
     );
     // b is in use by a's variation: it cannot be deleted; a (not used by anyone) can
-    let (status, err) = s.call_app(&agents::APP, "DELETE", &format!("/agents/{b}"), None);
+    let (status, err) = h.on(&agents::APP, "DELETE", &format!("/agents/{b}"), None);
     assert_eq!(status, 409);
     assert!(err["error"]["message"]
         .as_str()
         .unwrap()
         .contains("variations"));
     assert_eq!(
-        s.call_app(&agents::APP, "DELETE", &format!("/agents/{a}"), None)
+        h.on(&agents::APP, "DELETE", &format!("/agents/{a}"), None)
             .0,
         204
     );
-    assert_eq!(s.call("GET", &va, None).0, 404);
+    assert_eq!(h.in_ws("GET", &va, None).0, 404);
     assert_eq!(
-        s.call_app(&agents::APP, "DELETE", &format!("/agents/{b}"), None)
+        h.on(&agents::APP, "DELETE", &format!("/agents/{b}"), None)
             .0,
         204
     );
@@ -173,12 +133,12 @@ fn sub_agent_cycles_and_self_assignment_are_refused() {
 
 #[test]
 fn memory_layer_positions() {
-    let s = setup();
-    let a = s.agent("a");
-    let v = s.variation(&a);
+    let h = Harness::new(&APP);
+    let a = agent(&h, "a");
+    let v = variation(&h, &a);
     let mut layers = Vec::new();
     for i in 0..11 {
-        let (status, l) = s.call_app(
+        let (status, l) = h.on(
             &memory::APP,
             "POST",
             "/memory_layers",
@@ -192,7 +152,7 @@ fn memory_layer_positions() {
         if let Some(p) = position {
             body["position"] = json!(p);
         }
-        s.call("POST", &format!("{v}/memory_layer_assignments"), Some(body))
+        h.in_ws("POST", &format!("{v}/memory_layer_assignments"), Some(body))
     };
     assert_eq!(
         add(&layers[0], None).1["info"]["memoryLayerAssignments"][0]["position"],
@@ -222,12 +182,12 @@ fn memory_layer_positions() {
         (400, Some("validation_error"))
     );
     // move the top one to the bottom
-    let (_, got) = s.call("GET", &v, None);
+    let (_, got) = h.in_ws("GET", &v, None);
     let top = got["info"]["memoryLayerAssignments"][9]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, moved) = s.call(
+    let (status, moved) = h.in_ws(
         "PATCH",
         &format!("{v}/memory_layer_assignments/{top}"),
         Some(json!({"position": 1})),
@@ -238,7 +198,7 @@ fn memory_layer_positions() {
         top.as_str()
     );
     // an assigned layer cannot be deleted
-    let (status, _) = s.call_app(
+    let (status, _) = h.on(
         &memory::APP,
         "DELETE",
         &format!("/memory_layers/{}", layers[0]),
@@ -249,10 +209,5 @@ fn memory_layer_positions() {
 
 #[test]
 fn serves_every_variation_operation_of_the_catalog() {
-    let served: Vec<&str> = APP.routes.iter().map(|r| r.op.id).collect();
-    let catalog: Vec<&str> = api::variations::ALL.iter().map(|op| op.id).collect();
-    assert_eq!(served, catalog);
-    // and /openapi.json documents every one of them
-    let documented: Vec<&str> = api::all().iter().map(|op| op.id).collect();
-    assert!(served.iter().all(|id| documented.contains(id)));
+    web::testing::assert_serves_catalog(&APP, api::variations::ALL);
 }

@@ -177,3 +177,13 @@ impl<A: HttpService> HttpService for Unkicked<'_, A> {
         self.0.body_limit()
     }
 }
+
+/// Asserts `app` serves exactly `catalog` (in order) and that `/openapi.json`
+/// documents each of them.
+pub fn assert_serves_catalog(app: &crate::App, catalog: &[&api::Operation]) {
+    let served: Vec<&str> = app.routes.iter().map(|r| r.op.id).collect();
+    let expected: Vec<&str> = catalog.iter().map(|op| op.id).collect();
+    assert_eq!(served, expected);
+    let documented: Vec<&str> = api::all().iter().map(|op| op.id).collect();
+    assert!(served.iter().all(|id| documented.contains(id)));
+}
