@@ -59,7 +59,7 @@ def expect(resp: requests.Response, status: int) -> Any:
 
 
 def expect_error(resp: requests.Response, status: int, code: str, field: str | None = None) -> dict:
-    """Asserts the SPEC §1 error envelope; with `field`, that details name it."""
+    """Asserts the docs/api.md §1 error envelope; with `field`, that details name it."""
     body = expect(resp, status)
     err = body["error"]
     assert err["code"] == code, body

@@ -1,4 +1,4 @@
-"""Helpers the schedule tests share (issue 5, SPEC §3 Schedules / §4.3): request bodies, paths,
+"""Helpers the schedule tests share (issue 5, docs/api.md §3.3 / §4.3): request bodies, paths,
 RFC 3339 parsing, the objectives a schedule fired, and waiting for a schedule's firing to settle.
 
 Every schedule a test creates through `Schedules` (the test modules' `scheds` fixture) is deleted after

@@ -1,4 +1,4 @@
-"""Agents (seeds 001/002/004, SPEC §3) in both route forms."""
+"""Agents (docs/api.md §6.1, §6.2, §6.4, §3) in both route forms."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every call leaves one audit row with its status and token id (seed 000, SPEC §2)."""
+"""Every call leaves one audit row with its status and token id (docs/api.md §6.0, §2)."""
 
 from __future__ import annotations
 

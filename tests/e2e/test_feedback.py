@@ -1,4 +1,4 @@
-"""Objective feedback end to end (issue 6, SPEC §3 Objectives and Agents, seed 003 `ObjectiveFeedback`):
+"""Objective feedback end to end (issue 6, docs/api.md §3.4 and Agents, docs/api.md §6.3 `ObjectiveFeedback`):
 submitting and listing feedback, the Beta(α, β) score of the variation that ran the objective
 (α += (1+score)/2, β += (1−score)/2 from α = β = 1; `info.score` = α/(α+β)), the agent's feedback
 list and its filters, and the 400/404/409/403 cases."""

@@ -1,4 +1,4 @@
-"""Identity (SPEC §2): bootstrap, /v1/me, /v1/whoami, workspaces, API keys."""
+"""Identity (docs/api.md §2): bootstrap, /v1/me, /v1/whoami, workspaces, API keys."""
 
 from __future__ import annotations
 

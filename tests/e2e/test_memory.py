@@ -1,4 +1,4 @@
-"""Memory layers and entries (SPEC §3): user layers, read-only episodic layers, entry rules."""
+"""Memory layers and entries (docs/api.md §3): user layers, read-only episodic layers, entry rules."""
 
 from __future__ import annotations
 

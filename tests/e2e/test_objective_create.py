@@ -1,4 +1,4 @@
-"""Creating objectives (SPEC §4.1 step 1): which agents accept them, `data` against the agent's
+"""Creating objectives (docs/api.md §4.1 step 1): which agents accept them, `data` against the agent's
 schema, the prompt rendered with it, variation selection (explicit, RANDOM, WEIGHTED), dry runs,
 and bad input, scopes and workspaces."""
 

@@ -1,4 +1,4 @@
-"""A crash loses nothing (SPEC §4.1 "Durability"): `kill -9` of `spin up` while a tool call is in
+"""A crash loses nothing (docs/api.md §4.1 "Durability"): `kill -9` of `spin up` while a tool call is in
 flight, restart on the same state, and the objective completes; the repeated call is visible in the
 tool call record, and it was never made twice at once."""
 

@@ -1,4 +1,4 @@
-"""When the model cannot be reached or answers badly (SPEC §4.1 step 4, issue 4 "any provider or
+"""When the model cannot be reached or answers badly (docs/api.md §4.1 step 4, issue 4 "any provider or
 transport failure → ERROR event + FAILED with a message a user can act on"): retries on 429/5xx,
 timeouts, bad keys, malformed replies, unknown model families, and apps configured wrongly."""
 

@@ -1,4 +1,4 @@
-"""Objectives end to end (issue 4, SPEC §3 Objectives and §4.1): the agent loop against the fake
+"""Objectives end to end (issue 4, docs/api.md §3.4 and §4.1): the agent loop against the fake
 model providers and the recording HTTP tool server — tool calls, approvals, bare tools, tasks,
 cancel and continue, both providers, and what the API shows of it all."""
 

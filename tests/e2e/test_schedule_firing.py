@@ -1,4 +1,4 @@
-"""Schedules firing under real `spin up` with the cron trigger (issue 5, SPEC §4.3): an every-2s schedule
+"""Schedules firing under real `spin up` with the cron trigger (issue 5, docs/api.md §4.3): an every-2s schedule
 creates objectives about every 2 s with `sourceScheduleId` and the `info` counters right; SKIP vs ALLOW
 with a slow model; pause stops fires and resume restarts them without a burst; missed instants after
 downtime collapse into one fire; deleting a schedule or its agent stops it; and two `spin up` processes

@@ -1,4 +1,4 @@
-"""Schedules (issue 5, seed 002 "AgentsSchedules", SPEC §3 Schedules / §4.3) through the API: CRUD in
+"""Schedules (issue 5, docs/api.md §6.2 "AgentsSchedules", docs/api.md §3.3 / §4.3) through the API: CRUD in
 both route forms, defaults, dry-run previews of the next fire times (hand-checked across zones), the
 validation table, lifecycle methods, `:trigger` (which fires at once through the scheduler's own path),
 scopes and 404s. The timing-based firing tests are in test_schedule_firing.py."""

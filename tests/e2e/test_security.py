@@ -1,4 +1,4 @@
-"""Tokens, scopes, workspace isolation and rate limits (SPEC §2)."""
+"""Tokens, scopes, workspace isolation and rate limits (docs/api.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tool sets, tools, workspace secrets and MCP sync against a real MCP server (SPEC §3)."""
+"""Tool sets, tools, workspace secrets and MCP sync against a real MCP server (docs/api.md §3)."""
 
 from __future__ import annotations
 

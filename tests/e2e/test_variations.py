@@ -1,4 +1,4 @@
-"""Variations, their assignments and memory layer assignments (seed 002, SPEC §3), in both route forms."""
+"""Variations, their assignments and memory layer assignments (docs/api.md §6.2, §3), in both route forms."""
 
 from __future__ import annotations
 

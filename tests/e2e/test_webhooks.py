@@ -1,4 +1,4 @@
-"""Webhooks end to end (issue 6, SPEC §4.2): every objective event of an agent with a
+"""Webhooks end to end (issue 6, docs/api.md §4.2): every objective event of an agent with a
 `webhookEventsUrl` is delivered to a receiver run by the test, signed per Standard Webhooks with the
 account's secret (checked with the `standardwebhooks` package and by hand), retried per the session's
 shrunk `webhook_retry_schedule` ("1s,1s": at most 3 attempts), in event order per objective; and the

@@ -1,4 +1,4 @@
-"""Webhook tests' helpers (issue 6, SPEC §4.2): a recording receiver the app delivers to, Standard
+"""Webhook tests' helpers (issue 6, docs/api.md §4.2): a recording receiver the app delivers to, Standard
 Webhooks verification of what it got, and the account signing secret and deliveries APIs.
 
 `Receiver` is a ThreadingHTTPServer on 127.0.0.1. Its socket is bound (so its port and `url` are
@@ -49,7 +49,7 @@ DISABLED = "WEBHOOK_DELIVERY_STATUS_DISABLED"
 USER_MESSAGE = "OBJECTIVE_EVENT_TYPE_USER_MESSAGE"
 ASSISTANT_MESSAGE = "OBJECTIVE_EVENT_TYPE_ASSISTANT_MESSAGE"
 
-# What a delivery's `data` may hold (seed 001 `WebhookDeliveryData`, plus `nextAttemptAt` while pending).
+# What a delivery's `data` may hold (docs/api.md §6.1 `WebhookDeliveryData`, plus `nextAttemptAt` while pending).
 DELIVERY_DATA_REQUIRED = {"agentId", "objectiveId", "objectiveEventId", "eventType", "webhookId", "webhookUrl",
                           "status", "attemptCount"}
 DELIVERY_DATA_OPTIONAL = {"lastAttemptAt", "nextAttemptAt", "httpStatusCode", "latencyMs", "responseHeaders",
@@ -419,7 +419,7 @@ def wait_settled(ws, agent_id: str, n: int, status: str = COMPLETED, timeout: fl
 
 
 def assert_delivery_shape(d: dict, ws, agent_id: str, url: str) -> None:
-    """What every delivery shows (seed 001 `WebhookDelivery`); never a response body."""
+    """What every delivery shows (docs/api.md §6.1 `WebhookDelivery`); never a response body."""
     md, data = d["metadata"], d["data"]
     assert md["id"].startswith(DELIVERY_PREFIX), d
     assert md["workspaceId"] == ws.id and md["accountId"].startswith("acct_") and md["createdAt"].endswith("Z"), d

@@ -1,4 +1,4 @@
-//! `GET …/objectives/{id}/events:stream` (SPEC §4.5): server-sent events. The handler
+//! `GET …/objectives/{id}/events:stream` (docs/api.md §4.5): server-sent events. The handler
 //! checks the request like any other and answers the head; this writes the body: every
 //! event after the resume point as `id:` + `data:`, polling the store, with a
 //! `: keep-alive` comment every `event_stream_heartbeat_seconds`, until the objective

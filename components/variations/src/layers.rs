@@ -96,7 +96,7 @@ pub fn remove(ctx: &Ctx) -> HandlerResult {
     Ok(Reply::ok(&variation))
 }
 
-/// Positions are unique within a variation; a taken one is invalid input (seed 002).
+/// Positions are unique within a variation; a taken one is invalid input (docs/api.md §6.2).
 fn free_position(
     db: &Db,
     variation_id: &str,

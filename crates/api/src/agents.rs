@@ -1,4 +1,4 @@
-//! Agents (seeds 001/002/004), in both the canonical and the short route form.
+//! Agents (docs/api.md §6.1, §6.2, §6.4), in both the canonical and the short route form.
 
 use crate::params::{self, UPDATE};
 use crate::{schema, Auth, Method, Operation, Param, ParamKind};

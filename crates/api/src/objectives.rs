@@ -1,4 +1,4 @@
-//! Objectives: creation, the record of their run, and steering them (seed 003).
+//! Objectives: creation, the record of their run, and steering them (docs/api.md §6.3).
 
 use crate::params;
 use crate::{schema, Auth, Method, Operation, Param, ParamKind};

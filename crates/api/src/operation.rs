@@ -82,7 +82,7 @@ pub struct Operation {
     /// The canonical path template, `{name}` for parameters, `:verb` for custom methods.
     pub path: &'static str,
     /// Also served at the path without `/workspaces/{workspaceId}`, the workspace then
-    /// coming from the token (seeds 001/004).
+    /// coming from the token (docs/api.md §6.1, §6.4).
     pub short_form: bool,
     pub auth: Auth,
     pub tag: &'static str,

@@ -1,4 +1,4 @@
-//! Agent schedules (seed 002 "AgentsSchedules", SPEC §3 / §4.3).
+//! Agent schedules (docs/api.md §6.2 "AgentsSchedules", docs/api.md §3 / §4.3).
 
 use crate::params::{self, UPDATE};
 use crate::{schema, Auth, Method, Operation, Param, ParamKind};

@@ -1,4 +1,4 @@
-//! Variations, their assignments and memory layer assignments (seed 002).
+//! Variations, their assignments and memory layer assignments (docs/api.md §6.2).
 
 use crate::params::{self, UPDATE};
 use crate::{schema, Auth, Method, Operation};

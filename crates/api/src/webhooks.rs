@@ -1,4 +1,4 @@
-//! An agent's webhook deliveries and feedback (seeds 001/002/003, SPEC §4.2).
+//! An agent's webhook deliveries and feedback (docs/api.md §6.1, §6.2, §6.3, §4.2).
 
 use crate::params;
 use crate::{schema, Auth, Method, Operation, Param, ParamKind};

@@ -1,4 +1,4 @@
-//! Starting an objective (SPEC §4.1 step 1): pick the variation, check `data` against
+//! Starting an objective (docs/api.md §4.1 step 1): pick the variation, check `data` against
 //! the agent's input schema, render the prompt, freeze the tools, and write the
 //! objective with its first window and USER_MESSAGE event.
 

@@ -1,4 +1,4 @@
-//! Firing schedules (SPEC §4.3): each instant creates at most one objective, through
+//! Firing schedules (docs/api.md §4.3): each instant creates at most one objective, through
 //! the same code path as `POST /objectives`, honouring the overlap policy.
 
 use crate::create::{Creator, Origin};

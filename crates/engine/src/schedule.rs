@@ -1,4 +1,4 @@
-//! Schedule math (SPEC §4.3), pure: given a schedule and an instant, the next fire
+//! Schedule math (docs/api.md §4.3), pure: given a schedule and an instant, the next fire
 //! instant strictly after it. Calendar rules are wall-clock times in an IANA zone
 //! (jiff with its bundled tz database): a local time that does not exist that day (DST
 //! gap) is skipped, one that happens twice (DST fold) fires once, at its first

@@ -1,4 +1,4 @@
-//! Delivering objective events to agents' `webhookEventsUrl` (SPEC §4.2), signed per
+//! Delivering objective events to agents' `webhookEventsUrl` (docs/api.md §4.2), signed per
 //! Standard Webhooks: `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{ts}.{body}")>`
 //! where the key is the base64 part of the account's `whsec_…` secret.
 

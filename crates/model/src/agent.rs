@@ -1,4 +1,4 @@
-//! Agents (seeds 001, 002, 004; SPEC §3).
+//! Agents (docs/api.md §6.1, §6.2, §6.4, §3).
 
 use crate::enums::{AgentStatus, VariationSelectionMode};
 use crate::identity::Profile;

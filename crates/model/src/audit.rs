@@ -1,4 +1,4 @@
-//! Audit log entries (seed 000, SPEC §2): one per API call.
+//! Audit log entries (docs/api.md §6.0, §2): one per API call.
 
 use crate::metadata::OperationMetadata;
 use schemars::JsonSchema;

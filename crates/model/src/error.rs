@@ -1,4 +1,4 @@
-//! The error envelope every failing response carries (SPEC §1).
+//! The error envelope every failing response carries (docs/api.md §1).
 
 use crate::FieldViolation;
 use schemars::JsonSchema;

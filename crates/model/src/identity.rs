@@ -1,4 +1,4 @@
-//! Accounts, workspaces, profiles, API keys, `/v1/me` and bootstrap (SPEC §2).
+//! Accounts, workspaces, profiles, API keys, `/v1/me` and bootstrap (docs/api.md §2).
 
 use crate::enums::{ApiKeyState, ProfileType, WorkspaceStatus};
 use crate::metadata::{AccountResourceMetadata, MetadataInput, ResourceMetadata};

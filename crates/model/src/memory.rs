@@ -1,4 +1,4 @@
-//! Memory layers and their entries (SPEC §3; shapes from the SDK).
+//! Memory layers and their entries (docs/api.md §3; shapes from the SDK).
 
 use crate::identity::Profile;
 use crate::metadata::{MetadataInput, ResourceMetadata};

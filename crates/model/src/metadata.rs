@@ -1,4 +1,4 @@
-//! Resource metadata (SPEC §1) and the rules for the fields a client may set.
+//! Resource metadata (docs/api.md §1) and the rules for the fields a client may set.
 
 use crate::violations::{path, Violations};
 use schemars::JsonSchema;

@@ -1,4 +1,4 @@
-//! PATCH semantics (SPEC §1 "update"): merge given fields, or exactly the `updateMask` paths.
+//! PATCH semantics (docs/api.md §1 "update"): merge given fields, or exactly the `updateMask` paths.
 //!
 //! Updates work on the resource's *input view* — the JSON a client would send to create
 //! it — so the merged result is validated by the same code as a create.

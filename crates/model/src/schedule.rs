@@ -1,4 +1,4 @@
-//! Agent schedules (seed 002 "AgentsSchedules", SPEC §3 Schedules / §4.3): when an
+//! Agent schedules (docs/api.md §6.2 "AgentsSchedules", docs/api.md §3.3 / §4.3): when an
 //! agent runs on its own. Shapes and field validation here; the calendar math, which
 //! needs the time zone database, is in `engine::schedule`.
 
@@ -218,7 +218,7 @@ impl ScheduleCalendar {
 }
 
 impl AgentScheduleSpec {
-    /// Field checks (SPEC §3); the zone, the durations and "does it ever fire" are
+    /// Field checks (docs/api.md §3); the zone, the durations and "does it ever fire" are
     /// checked by `engine::schedule` with the time zone database.
     pub fn validate(&self, at: &str, v: &mut Violations) {
         if self.initial_message.trim().is_empty() {

@@ -1,4 +1,4 @@
-//! Token scopes: `resource:read|write`, or `*` for everything (SPEC §2).
+//! Token scopes: `resource:read|write`, or `*` for everything (docs/api.md §2).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! Agent variations, their assignments and memory layer assignments (seed 002, SPEC §3).
+//! Agent variations, their assignments and memory layer assignments (docs/api.md §6.2, §3).
 
 use crate::identity::Profile;
 use crate::metadata::{MetadataInput, ResourceMetadata};
@@ -241,7 +241,7 @@ pub const VARIATION_SECTIONS: &[Section] = &[
 ];
 
 impl VariationSpec {
-    /// Checks every bounded field (SPEC §3); violations are named under `at`.
+    /// Checks every bounded field (docs/api.md §3); violations are named under `at`.
     pub fn validate(&self, at: &str, v: &mut Violations) {
         let f = |name: &str| format!("{at}.{name}");
         if let Some(d) = &self.description {

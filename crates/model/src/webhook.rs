@@ -1,5 +1,5 @@
-//! Webhook deliveries of objective events (seeds 001/002 `WebhookDelivery`, seed 003
-//! `ObjectiveEventWebhookData`, SPEC §4.2).
+//! Webhook deliveries of objective events (docs/api.md §6.1, §6.2 `WebhookDelivery`, docs/api.md §6.3
+//! `ObjectiveEventWebhookData`, docs/api.md §4.2).
 
 use crate::agent::Agent;
 use crate::metadata::OperationMetadata;

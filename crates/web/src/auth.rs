@@ -12,7 +12,7 @@ pub const JWT_SECRET_VAR: &str = "jwt_secret";
 /// HS256 secrets shorter than this are refused: they can be brute-forced offline.
 pub const MIN_SECRET_LEN: usize = 32;
 
-/// What a token carries (SPEC §2 claims, plus `ver`, the key's rotation counter).
+/// What a token carries (docs/api.md §2 claims, plus `ver`, the key's rotation counter).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenClaims {
     /// `jti`: the API key id.

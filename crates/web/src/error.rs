@@ -1,4 +1,4 @@
-//! API errors and their JSON envelope (SPEC §1).
+//! API errors and their JSON envelope (docs/api.md §1).
 
 use model::error::{ErrorBody, ErrorCode, ErrorDetail};
 use model::{FieldViolation, Violations};

@@ -91,7 +91,7 @@ impl Query {
             .transpose()
     }
 
-    /// The standard list parameters (SPEC §1 "list").
+    /// The standard list parameters (docs/api.md §1 "list").
     pub fn list(&self) -> Result<ListQuery, ApiError> {
         self.list_ordered(false)
     }

@@ -1,4 +1,4 @@
-//! Per-token token buckets in the key-value store (SPEC §2 "rate limits").
+//! Per-token token buckets in the key-value store (docs/api.md §2 "rate limits").
 //!
 //! Soft limits: concurrent instances may each let a request through on the same
 //! bucket state; the bucket still converges on the configured rate.

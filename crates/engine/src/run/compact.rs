@@ -1,4 +1,4 @@
-//! Context windows and compaction (SPEC §4.1 step 5). When a reply's prompt tokens
+//! Context windows and compaction (docs/api.md §4.1 step 5). When a reply's prompt tokens
 //! reach `triggerThreshold` of the model's context length, or on `:compact`, the
 //! current window's conversation is compacted into a new window: tool-result clearing
 //! keeps the conversation but replaces all but the newest results with

@@ -1,4 +1,4 @@
-//! The agent loop, one durable step at a time (SPEC §4.1 steps 2–4).
+//! The agent loop, one durable step at a time (docs/api.md §4.1 steps 2–4).
 //!
 //! A runner claims an objective with a lease (one UPDATE), then takes steps: one model
 //! call, or one tool execution. Each step's outcome is committed before the next

@@ -1,4 +1,4 @@
-//! Sub-agents (SPEC §4.1 step 3): agents assigned to a variation are offered to the
+//! Sub-agents (docs/api.md §4.1 step 3): agents assigned to a variation are offered to the
 //! model as tools. A call starts a child objective (`parentObjectiveId`); the parent
 //! waits (WAITING_FOR_SUB_OBJECTIVES) until every child it started in the turn has
 //! ended, and each child's answer, output or error becomes its call's result. A

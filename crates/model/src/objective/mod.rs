@@ -1,4 +1,4 @@
-//! Objectives: an agent variation working on a task, step by step (seed 003, SPEC §3-4).
+//! Objectives: an agent variation working on a task, step by step (docs/api.md §6.3, §3.4, §4).
 //!
 //! One file per resource, as the objectives component serves them:
 //!

@@ -1,4 +1,4 @@
-//! Tool sets, tools and workspace secrets (SPEC §3; shapes from the SDK).
+//! Tool sets, tools and workspace secrets (docs/api.md §3; shapes from the SDK).
 //!
 //! One file per resource, as the tools component serves them, plus their shared parts:
 //!
