@@ -2,7 +2,7 @@
 
 use model::agent::{Agent, CreateAgentRequest, UpdateAgentRequest, AGENT_SECTIONS};
 use model::enums::AgentStatus;
-use model::ids::AgentId;
+use model::ids::AgentKind;
 use model::Violations;
 use store::agents::AgentFilter;
 use store::Db;
@@ -10,15 +10,10 @@ use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Reply};
 
 pub fn create(ctx: &Ctx) -> HandlerResult {
     let body: CreateAgentRequest = ctx.json()?;
-    let mut v = Violations::new();
-    let fields = body
-        .metadata
-        .validate_create("metadata", &ctx.owner()?, &mut v);
-    let spec = body.spec.validate("spec", &mut v);
-    v.finish(())?;
-    let id: AgentId = ctx.new_id();
+    let (metadata, spec) =
+        ctx.new_resource::<AgentKind, _>(&body.metadata, |v| body.spec.validate("spec", v))?;
     let agent = Agent {
-        metadata: ctx.new_metadata(id.into_string(), fields)?,
+        metadata,
         spec,
         info: None,
     };

@@ -39,7 +39,7 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
         workspace_id: None,
     };
     let fields = body.metadata.validate_create("metadata", &owner, &mut v);
-    body.spec.validate("spec", &mut v);
+    let spec = body.spec.validate("spec", &mut v);
     v.finish(())?;
     let id: WorkspaceId = Id::generate(ctx.now_ms, ctx.env.random.next_u128());
     let ws = Workspace {
@@ -52,7 +52,7 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
             external_id: fields.external_id,
             labels: fields.labels,
         },
-        spec: body.spec,
+        spec,
         status: WorkspaceStatus::Enabled,
     };
     ctx.write(|db| {

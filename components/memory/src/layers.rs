@@ -1,6 +1,6 @@
 //! Memory layers.
 
-use model::ids::MemoryLayerId;
+use model::ids::MemoryLayerKind;
 use model::memory::{
     CreateMemoryLayerRequest, MemoryLayer, UpdateMemoryLayerRequest, MEMORY_LAYER_SECTIONS,
 };
@@ -21,15 +21,10 @@ pub fn get(ctx: &Ctx) -> HandlerResult {
 
 pub fn create(ctx: &Ctx) -> HandlerResult {
     let body: CreateMemoryLayerRequest = ctx.json()?;
-    let mut v = Violations::new();
-    let fields = body
-        .metadata
-        .validate_create("metadata", &ctx.owner()?, &mut v);
-    let spec = body.spec.validate("spec", &mut v);
-    v.finish(())?;
-    let id: MemoryLayerId = ctx.new_id();
+    let (metadata, spec) =
+        ctx.new_resource::<MemoryLayerKind, _>(&body.metadata, |v| body.spec.validate("spec", v))?;
     let layer = MemoryLayer {
-        metadata: ctx.new_metadata(id.into_string(), fields)?,
+        metadata,
         spec,
         info: None,
     };

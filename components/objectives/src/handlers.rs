@@ -198,13 +198,11 @@ pub fn cancel(ctx: &Ctx) -> HandlerResult {
 
 pub fn compact(ctx: &Ctx) -> HandlerResult {
     let body: CompactRequest = optional_json(ctx)?;
-    if let Some(c) = &body.compaction_config {
-        let mut v = model::violations::Violations::new();
-        c.validate("compactionConfig", &mut v);
-        if !v.is_empty() {
-            return Err(v.into());
-        }
-    }
+    let mut v = model::violations::Violations::new();
+    let config = body
+        .compaction_config
+        .map(|c| c.validate("compactionConfig", &mut v));
+    v.finish(())?;
     let o = find(ctx, ctx.db, "id")?;
     let id = o.metadata.id.clone();
     if ctx.dry_run {
@@ -226,7 +224,7 @@ pub fn compact(ctx: &Ctx) -> HandlerResult {
             context_window: preview,
         }));
     }
-    let window = engine::run::compact::compact_now(ctx.env, &id, body.compaction_config.as_ref())?;
+    let window = engine::run::compact::compact_now(ctx.env, &id, config.as_ref())?;
     Ok(Reply::ok(&CompactResponse {
         context_window: window.data,
     }))

@@ -2,7 +2,7 @@
 
 use engine::fire::{self, Fired};
 use model::agent::Agent;
-use model::ids::{Ref, ScheduleId, VariationKind};
+use model::ids::{Ref, ScheduleKind, VariationKind};
 use model::schedule::{
     AgentSchedule, AgentScheduleSpec, CreateScheduleRequest, OverlapPolicy, ScheduleStatus,
     UpdateScheduleRequest, SCHEDULE_SECTIONS,
@@ -48,15 +48,16 @@ fn normalized(mut spec: AgentScheduleSpec) -> AgentScheduleSpec {
     spec
 }
 
-/// Everything a spec must satisfy against its agent; the next fire instant.
+/// Everything a spec must satisfy against its agent: the checked spec and its next
+/// fire instant.
 fn check(
     ctx: &Ctx,
     db: &Db,
     agent: &Agent,
-    spec: &AgentScheduleSpec,
+    spec: AgentScheduleSpec,
     v: &mut Violations,
-) -> Result<Option<i64>, ApiError> {
-    spec.validate("spec", v);
+) -> Result<(AgentScheduleSpec, Option<i64>), ApiError> {
+    let spec = spec.validate("spec", v);
     if v.is_empty() {
         if let Err(found) = engine::schedule::compile(&spec.schedule, "spec.schedule", ctx.now_ms) {
             v.0.extend(found.0);
@@ -83,7 +84,8 @@ fn check(
             );
         }
     }
-    Ok(fire::next_fire(spec, ctx.now_ms))
+    let next = fire::next_fire(&spec, ctx.now_ms);
+    Ok((spec, next))
 }
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
@@ -114,16 +116,12 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
     let spec = normalized(body.spec);
     let schedule = ctx.write(|db| {
         let agent = agent(ctx, db)?;
-        let mut v = Violations::new();
-        let fields = body
-            .metadata
-            .validate_create("metadata", &ctx.owner()?, &mut v);
-        let next = check(ctx, db, &agent, &spec, &mut v)?;
-        v.finish(())?;
-        let id: ScheduleId = ctx.new_id();
+        let (metadata, checked) = ctx
+            .new_resource::<ScheduleKind, _>(&body.metadata, |v| check(ctx, db, &agent, spec, v))?;
+        let (spec, next) = checked?;
         let schedule = AgentSchedule {
-            metadata: ctx.new_metadata(id.into_string(), fields)?,
-            spec: spec.clone(),
+            metadata,
+            spec,
             info: None,
         };
         store::schedules::insert(db, &schedule, &agent.metadata.id, next)?;
@@ -148,8 +146,7 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         )?;
         let mut v = Violations::new();
         let fields = merged.metadata.validate_fields("metadata", &mut v);
-        let spec = normalized(merged.spec);
-        let next = check(ctx, db, &agent, &spec, &mut v)?;
+        let (spec, next) = check(ctx, db, &agent, normalized(merged.spec), &mut v)?;
         v.finish(())?;
         let mut schedule = current;
         schedule.metadata.update(fields, format_ms(ctx.now_ms));

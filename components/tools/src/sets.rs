@@ -1,6 +1,6 @@
 //! Tool sets.
 
-use model::ids::ToolSetId;
+use model::ids::ToolSetKind;
 use model::metadata::MetadataInput;
 use model::tools::{
     CreateToolSetRequest, ToolSet, ToolSetState, UpdateToolSetRequest, TOOL_SET_SECTIONS,
@@ -21,16 +21,11 @@ pub fn get(ctx: &Ctx) -> HandlerResult {
 
 pub fn create(ctx: &Ctx) -> HandlerResult {
     let body: CreateToolSetRequest = ctx.json()?;
-    let mut v = Violations::new();
-    let fields = body
-        .metadata
-        .validate_create("metadata", &ctx.owner()?, &mut v);
-    body.spec.validate("spec", &mut v);
-    v.finish(())?;
-    let id: ToolSetId = ctx.new_id();
+    let (metadata, spec) =
+        ctx.new_resource::<ToolSetKind, _>(&body.metadata, |v| body.spec.validate("spec", v))?;
     let set = ToolSet {
-        metadata: ctx.new_metadata(id.into_string(), fields)?,
-        spec: body.spec,
+        metadata,
+        spec,
         state: ToolSetState::Active,
         info: None,
     };
@@ -49,20 +44,20 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         let merged: CreateToolSetRequest = ctx.merge(view, TOOL_SET_SECTIONS, typed.update_mask.as_deref())?;
         let mut v = Violations::new();
         let fields = merged.metadata.validate_fields("metadata", &mut v);
-        merged.spec.validate("spec", &mut v);
-        if merged.spec.adapter.kind() != set.spec.adapter.kind() {
+        let spec = merged.spec.validate("spec", &mut v);
+        if spec.adapter.kind() != set.spec.adapter.kind() {
             v.add(
                 "spec.adapter.type",
                 format!(
                     "a `{}` tool set cannot become `{}`: its tools are configured for it; create a new set",
                     set.spec.adapter.kind(),
-                    merged.spec.adapter.kind()
+                    spec.adapter.kind()
                 ),
             );
         }
         v.finish(())?;
         set.metadata.update(fields, model::time::format_ms(ctx.now_ms));
-        set.spec = merged.spec;
+        set.spec = spec;
         set.info = None;
         store::tools::update_set(db, &set)?;
         Ok(set)

@@ -1,7 +1,7 @@
 //! Variation CRUD, and loading the agent and variation a path names.
 
 use model::agent::Agent;
-use model::ids::VariationId;
+use model::ids::VariationKind;
 use model::variation::{
     CreateVariationRequest, UpdateVariationRequest, Variation, VARIATION_SECTIONS,
 };
@@ -25,16 +25,11 @@ pub fn get(ctx: &Ctx) -> HandlerResult {
 
 pub fn create(ctx: &Ctx) -> HandlerResult {
     let body: CreateVariationRequest = ctx.json()?;
-    let mut v = Violations::new();
-    let fields = body
-        .metadata
-        .validate_create("metadata", &ctx.owner()?, &mut v);
-    body.spec.validate("spec", &mut v);
-    v.finish(())?;
-    let id: VariationId = ctx.new_id();
+    let (metadata, spec) =
+        ctx.new_resource::<VariationKind, _>(&body.metadata, |v| body.spec.validate("spec", v))?;
     let variation = Variation {
-        metadata: ctx.new_metadata(id.into_string(), fields)?,
-        spec: body.spec,
+        metadata,
+        spec,
         info: None,
     };
     ctx.write(|db| {
@@ -57,12 +52,12 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         )?;
         let mut v = Violations::new();
         let fields = merged.metadata.validate_fields("metadata", &mut v);
-        merged.spec.validate("spec", &mut v);
+        let spec = merged.spec.validate("spec", &mut v);
         v.finish(())?;
         current
             .metadata
             .update(fields, model::time::format_ms(ctx.now_ms));
-        current.spec = merged.spec;
+        current.spec = spec;
         current.info = None;
         store::variations::update(db, &current)?;
         Ok(current)

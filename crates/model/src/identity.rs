@@ -74,7 +74,8 @@ pub struct CreateWorkspaceRequest {
 }
 
 impl WorkspaceSpec {
-    pub fn validate(&self, at: &str, v: &mut Violations) {
+    #[must_use = "validate returns the checked value: use it"]
+    pub fn validate(self, at: &str, v: &mut Violations) -> Self {
         if let Some(d) = &self.description {
             if d.chars().count() > crate::agent::MAX_DESCRIPTION_CHARS {
                 v.add(
@@ -83,6 +84,7 @@ impl WorkspaceSpec {
                 );
             }
         }
+        self
     }
 }
 

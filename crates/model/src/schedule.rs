@@ -220,7 +220,8 @@ impl ScheduleCalendar {
 impl AgentScheduleSpec {
     /// Field checks (docs/api.md §3); the zone, the durations and "does it ever fire" are
     /// checked by `engine::schedule` with the time zone database.
-    pub fn validate(&self, at: &str, v: &mut Violations) {
+    #[must_use = "validate returns the checked value: use it"]
+    pub fn validate(self, at: &str, v: &mut Violations) -> Self {
         if self.initial_message.trim().is_empty() {
             v.add(
                 format!("{at}.initialMessage"),
@@ -277,6 +278,7 @@ impl AgentScheduleSpec {
                 );
             }
         }
+        self
     }
 }
 
@@ -320,7 +322,7 @@ mod tests {
 
     fn fields(s: &AgentScheduleSpec) -> Vec<String> {
         let mut v = Violations::new();
-        s.validate("spec", &mut v);
+        let _ = s.clone().validate("spec", &mut v);
         v.0.into_iter().map(|f| f.field).collect()
     }
 

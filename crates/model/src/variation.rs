@@ -66,7 +66,8 @@ pub struct CompactionConfig {
 
 impl CompactionConfig {
     /// Checks the config, naming fields under `at` (e.g. `spec.compactionConfig`).
-    pub fn validate(&self, at: &str, v: &mut Violations) {
+    #[must_use = "validate returns the checked value: use it"]
+    pub fn validate(self, at: &str, v: &mut Violations) -> Self {
         let f = |name: &str| format!("{at}.{name}");
         if let Some(t) = self.trigger_threshold {
             if !(t > 0.0 && t <= 1.0) {
@@ -91,6 +92,7 @@ impl CompactionConfig {
                 v.add(f("summarization.instructions"), "must be at most 256 KiB");
             }
         }
+        self
     }
 }
 
@@ -242,16 +244,17 @@ pub const VARIATION_SECTIONS: &[Section] = &[
 
 impl VariationSpec {
     /// Checks every bounded field (docs/api.md §3); violations are named under `at`.
-    pub fn validate(&self, at: &str, v: &mut Violations) {
+    #[must_use = "validate returns the checked value: use it"]
+    pub fn validate(mut self, at: &str, v: &mut Violations) -> Self {
         let f = |name: &str| format!("{at}.{name}");
         if let Some(d) = &self.description {
             if d.chars().count() > crate::agent::MAX_DESCRIPTION_CHARS {
                 v.add(f("description"), "must be at most 10000 characters");
             }
         }
-        if let Some(c) = &self.compaction_config {
-            c.validate(&f("compactionConfig"), v);
-        }
+        self.compaction_config = self
+            .compaction_config
+            .map(|c| c.validate(&f("compactionConfig"), v));
         if let Some(c) = &self.constraints {
             for (name, value) in [
                 ("maxSubObjectives", c.max_sub_objectives),
@@ -321,6 +324,7 @@ impl VariationSpec {
                 v.add(f("weight"), "must be a number ≥ 0");
             }
         }
+        self
     }
 
     /// The weight used for selection.
@@ -490,7 +494,7 @@ mod tests {
     fn violations(spec: serde_json::Value) -> Vec<String> {
         let spec: VariationSpec = serde_json::from_value(spec).unwrap();
         let mut v = Violations::new();
-        spec.validate("spec", &mut v);
+        let _ = spec.validate("spec", &mut v);
         v.0.into_iter().map(|f| f.field).collect()
     }
 

@@ -6,9 +6,10 @@ use crate::query::{encode_cursor, Query};
 use crate::reply::Reply;
 use api::Operation;
 use model::ids::{Id, Kind, Ref};
-use model::metadata::{MetadataFields, Owner, ResourceMetadata};
+use model::metadata::{MetadataFields, MetadataInput, Owner, ResourceMetadata};
 use model::page::{Page, Pagination};
 use model::scope::ScopeSet;
+use model::Violations;
 use ports::Env;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -197,6 +198,22 @@ impl<'a> Ctx<'a> {
             labels: fields.labels,
             bundle_key: fields.bundle_key,
         })
+    }
+
+    /// The start of every create: the body's metadata and spec checked together (every
+    /// violation reported at once, metadata first), then the new resource's metadata
+    /// with a fresh id of kind `K` owned by the caller.
+    pub fn new_resource<K: Kind, S>(
+        &self,
+        metadata: &MetadataInput,
+        spec: impl FnOnce(&mut Violations) -> S,
+    ) -> Result<(ResourceMetadata, S), ApiError> {
+        let mut v = Violations::new();
+        let fields = metadata.validate_create("metadata", &self.owner()?, &mut v);
+        let spec = spec(&mut v);
+        v.finish(())?;
+        let id: Id<K> = self.new_id();
+        Ok((self.new_metadata(id.into_string(), fields)?, spec))
     }
 
     /// What a create may repeat of the server-owned metadata without conflict.

@@ -93,7 +93,8 @@ pub const TOOL_SET_SECTIONS: &[Section] = &[
 ];
 
 impl ToolSetSpec {
-    pub fn validate(&self, at: &str, v: &mut Violations) {
+    #[must_use = "validate returns the checked value: use it"]
+    pub fn validate(self, at: &str, v: &mut Violations) -> Self {
         if let Some(d) = &self.description {
             if d.chars().count() > crate::agent::MAX_DESCRIPTION_CHARS {
                 v.add(
@@ -120,6 +121,7 @@ impl ToolSetSpec {
                 }
             }
         }
+        self
     }
 }
 
@@ -142,7 +144,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.adapter.kind(), "http");
         let mut v = Violations::new();
-        s.validate("spec", &mut v);
+        let _ = s.validate("spec", &mut v);
         assert!(v.is_empty(), "{v:?}");
         assert!(
             serde_json::from_value::<ToolSetSpec>(json!({"adapter": {"type": "ftp"}})).is_err()

@@ -1,0 +1,1 @@
+"""The pieces of bench/run.py: wrk, the app, the peer and the report."""
