@@ -25,19 +25,23 @@ fn optional_json<T: DeserializeOwned + Default>(ctx: &Ctx) -> Result<T, ApiError
 
 /// The objective named by path parameter `name`, resolved to its id in this workspace.
 fn objective_id(ctx: &Ctx, db: &Db, name: &str) -> Result<String, ApiError> {
-    let r: Ref<ObjectiveKind> = ctx.reference(name)?;
-    objectives::resolve(db, ctx.workspace()?, &r)?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "objective `{}` does not exist in this workspace",
-            ctx.param(name)
-        ))
-    })
+    named(ctx, db, name, objectives::resolve)
 }
 
 /// The objective named by path parameter `name`, whole, in one lookup.
 fn find(ctx: &Ctx, db: &Db, name: &str) -> Result<Objective, ApiError> {
+    named(ctx, db, name, objectives::get)
+}
+
+/// What `get` reads for the objective path parameter `name` names, or 404.
+fn named<T>(
+    ctx: &Ctx,
+    db: &Db,
+    name: &str,
+    get: impl FnOnce(&Db, &str, &Ref<ObjectiveKind>) -> Result<Option<T>, store::StoreError>,
+) -> Result<T, ApiError> {
     let r: Ref<ObjectiveKind> = ctx.reference(name)?;
-    objectives::get(db, ctx.workspace()?, &r)?.ok_or_else(|| {
+    get(db, ctx.workspace()?, &r)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "objective `{}` does not exist in this workspace",
             ctx.param(name)
