@@ -119,8 +119,10 @@ class SpinServer(Server):
             SPIN_VARIABLE_RATE_LIMIT_PER_SECOND=RATE_LIMIT,
             SPIN_VARIABLE_RATE_LIMIT_BURST=RATE_LIMIT,
         )
+        # the README's runtime config: the key-value store in memory
         self.spawn([self.spin, "up", "--from", str(self.manifest),
-                    "--listen", f"127.0.0.1:{self.port}", "--state-dir", str(self.state_dir)], env)
+                    "--listen", f"127.0.0.1:{self.port}", "--state-dir", str(self.state_dir),
+                    "--runtime-config-file", str(ROOT / "runtime-config.toml")], env)
 
 
 

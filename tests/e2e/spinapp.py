@@ -97,7 +97,8 @@ def free_port() -> int:
 class SpinApp:
     """One `spin up` process on a free loopback port with a throwaway state dir."""
 
-    def __init__(self, variables: dict[str, str] | None = None, state_dir: Path | None = None):
+    def __init__(self, variables: dict[str, str] | None = None, state_dir: Path | None = None,
+                 runtime_config: Path | None = None):
         self.variables = {
             "jwt_secret": JWT_SECRET,
             "bootstrap_token": BOOTSTRAP_TOKEN,
@@ -108,6 +109,8 @@ class SpinApp:
             "allow_private_targets": "true",
         }
         self.variables.update(variables or {})
+        # the README's: in-memory key-value store, SQLite in the state dir
+        self.runtime_config = runtime_config or ROOT / "runtime-config.toml"
         self._own_state = state_dir is None
         self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="cadenya-e2e-"))
         self.port = free_port()
@@ -123,7 +126,7 @@ class SpinApp:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [spin_binary(), "up", "--from", str(ROOT / "spin.toml"), "--listen", f"127.0.0.1:{self.port}",
-             "--state-dir", str(self.state_dir)],
+             "--state-dir", str(self.state_dir), "--runtime-config-file", str(self.runtime_config)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -2,10 +2,11 @@
 
 use model::agent::{Agent, CreateAgentRequest, UpdateAgentRequest, AGENT_SECTIONS};
 use model::enums::AgentStatus;
-use model::ids::AgentKind;
+use model::ids::{AgentKind, Ref};
 use model::Violations;
 use store::agents::AgentFilter;
 use store::Db;
+use web::cache::Changed;
 use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Reply};
 
 pub fn create(ctx: &Ctx) -> HandlerResult {
@@ -18,22 +19,49 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
         info: None,
     };
     ctx.write_single(|db| Ok(store::agents::insert(db, &agent)?))?;
+    ctx.invalidate(&[Changed::Agents {
+        workspace: ctx.workspace()?,
+    }])?;
     Ok(ctx.created(&agent))
 }
 
+/// Served from the key-value store until the agent, its variations (counted in
+/// `info`) or its creator's name change.
 pub fn get(ctx: &Ctx) -> HandlerResult {
-    let agent = load(ctx, ctx.db)?;
-    Ok(Reply::ok(&agent))
+    let Ref::Id(id) = ctx.reference::<AgentKind>("id")? else {
+        return Ok(Reply::ok(&load(ctx, ctx.db)?));
+    };
+    let account = &ctx.principal()?.account_id;
+    ctx.cached(
+        &format!("c:agent:{}:{id}", ctx.workspace()?),
+        &[
+            Changed::Agent { id: id.as_str() },
+            Changed::Profiles { account },
+        ],
+        || load(ctx, ctx.db),
+    )
 }
 
+/// Served from the key-value store until any agent of the workspace changes.
 pub fn list(ctx: &Ctx) -> HandlerResult {
     let q = ctx.list_query()?;
     let status = ctx.query.wire::<AgentStatus>(
         "status",
         "one of AGENT_STATUS_DRAFT, AGENT_STATUS_PUBLISHED, AGENT_STATUS_ARCHIVED",
     )?;
-    let page = store::agents::list(ctx.db, ctx.workspace()?, &q, &AgentFilter { status })?;
-    Ok(Reply::ok(&ctx.page(page, &q)))
+    let ws = ctx.workspace()?;
+    let account = &ctx.principal()?.account_id;
+    ctx.cached(
+        &format!("c:agents:{ws}:{}", ctx.query.canonical()),
+        &[
+            Changed::Agents { workspace: ws },
+            Changed::Profiles { account },
+        ],
+        || {
+            let page = store::agents::list(ctx.db, ws, &q, &AgentFilter { status })?;
+            Ok(ctx.page(page, &q))
+        },
+    )
 }
 
 pub fn update(ctx: &Ctx) -> HandlerResult {
@@ -59,6 +87,7 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         store::agents::update(db, &agent)?;
         Ok(agent)
     })?;
+    changed(ctx, &agent.metadata.id)?;
     Ok(Reply::ok(&agent))
 }
 
@@ -74,8 +103,9 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
             &format!("agent {} (as a sub-agent)", agent.metadata.id),
         )?;
         store::agents::delete(db, ws, &agent.metadata.id)?;
-        Ok(())
-    })?;
+        Ok(agent.metadata.id)
+    })
+    .and_then(|id| changed(ctx, &id))?;
     Ok(Reply::no_content())
 }
 
@@ -125,7 +155,13 @@ fn transition(ctx: &Ctx, to: AgentStatus) -> HandlerResult {
         }
         Ok(agent)
     })?;
+    changed(ctx, &agent.metadata.id)?;
     Ok(Reply::ok(&agent))
+}
+
+/// Invalidates what reads of agent `id` cached (after a committed write).
+fn changed(ctx: &Ctx, id: &str) -> Result<(), ApiError> {
+    ctx.invalidate(&web::cache::agent(id, ctx.workspace()?))
 }
 
 /// The agent the path names, or 404.

@@ -25,14 +25,54 @@ fn create_applies_defaults_and_get_adds_info() {
 }
 
 #[test]
-fn get_agent_costs_two_statements_before_the_response() {
+fn get_agent_is_served_from_the_cache_until_it_changes() {
     let h = Harness::new(&APP);
     let a = h.created("/agents", json!({"metadata": {"name": "a"}}));
     let path = format!("/agents/{}", a["metadata"]["id"].as_str().unwrap());
     let before = h.statements();
     assert_eq!(h.in_ws("GET", &path, None).0, 200);
-    // auth (+ schema check) and the agent with its info; then relax sync + audit insert
-    assert_eq!(h.statements() - before, 4);
+    // the schema check and the agent with its info, once
+    assert_eq!(h.statements() - before, 2);
+    let before = h.statements();
+    let (status, cached) = h.in_ws("GET", &path, None);
+    assert_eq!(status, 200);
+    assert_eq!(h.statements() - before, 0, "a cached read touches no SQL");
+    assert_eq!(cached["info"]["variationCount"], 0);
+    // a write invalidates it before it answers
+    let patched = json!({"spec": {"description": "new"}});
+    assert_eq!(h.in_ws("PATCH", &path, Some(patched)).0, 200);
+    let (_, fresh) = h.in_ws("GET", &path, None);
+    assert_eq!(fresh["spec"]["description"], "new");
+    // and so does a variation, which `info` counts
+    let variation = json!({"metadata": {"name": "v"}});
+    h.expect_on(
+        &variations::APP,
+        "POST",
+        &format!("{path}/variations"),
+        Some(variation),
+        201,
+    );
+    let (_, counted) = h.in_ws("GET", &path, None);
+    assert_eq!(counted["info"]["variationCount"], 1);
+}
+
+#[test]
+fn agent_lists_are_cached_per_query_until_an_agent_changes() {
+    let h = Harness::new(&APP);
+    h.created("/agents", json!({"metadata": {"name": "a"}}));
+    let (_, first) = h.in_ws("GET", "/agents?limit=1", None);
+    assert_eq!(first["pagination"]["total"], 1);
+    let before = h.statements();
+    let (_, again) = h.in_ws("GET", "/agents?limit=1", None);
+    assert_eq!(h.statements() - before, 0);
+    assert_eq!(again, first);
+    // another query is another entry
+    let (_, other) = h.in_ws("GET", "/agents?limit=1&sortOrder=asc", None);
+    assert_eq!(other["items"][0]["metadata"]["name"], "a");
+    h.created("/agents", json!({"metadata": {"name": "b"}}));
+    let (_, after) = h.in_ws("GET", "/agents?limit=1", None);
+    assert_eq!(after["pagination"]["total"], 2);
+    assert_eq!(after["items"][0]["metadata"]["name"], "b");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use model::scope::ScopeSet;
 use model::Violations;
 use store::api_keys::KeyRecord;
 use store::Db;
+use web::cache::Changed;
 use web::{keys, ApiError, Ctx, HandlerResult, Reply};
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
@@ -133,8 +134,19 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         if renamed {
             store::identity::rename_profile(db, &record.key_profile_id, &record.key.metadata.name)?;
         }
-        Ok(record.key)
+        Ok((record.key, renamed))
     })?;
+    let (key, renamed) = key;
+    let account = &key.metadata.account_id;
+    if renamed {
+        // the key's profile is shown by name as `info.createdBy` of what it created
+        ctx.invalidate(&[
+            Changed::ApiKey(&key.metadata.id),
+            Changed::Profiles { account },
+        ])?;
+    } else {
+        ctx.invalidate(&[Changed::ApiKey(&key.metadata.id)])?;
+    }
     Ok(Reply::ok(&key))
 }
 
@@ -142,8 +154,9 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
     ctx.write(|db| {
         let record = load(ctx, db)?;
         store::api_keys::revoke(db, &record.key.metadata.id, ctx.now_ms)?;
-        Ok(())
-    })?;
+        Ok(record.key.metadata.id)
+    })
+    .and_then(|id| ctx.invalidate(&[Changed::ApiKey(&id)]))?;
     Ok(Reply::no_content())
 }
 
@@ -159,6 +172,7 @@ pub fn rotate(ctx: &Ctx) -> HandlerResult {
         }
         Ok(record)
     })?;
+    ctx.invalidate(&[Changed::ApiKey(&record.key.metadata.id)])?;
     let mut key = record.key.clone();
     if !ctx.dry_run {
         key.spec.token = Some(keys::token(&ctx.env, &record, ctx.now_ms)?);
@@ -183,6 +197,7 @@ fn set_state(ctx: &Ctx, state: ApiKeyState) -> HandlerResult {
         record.key.metadata.updated_at = model::time::format_ms(ctx.now_ms);
         Ok(record.key)
     })?;
+    ctx.invalidate(&[Changed::ApiKey(&key.metadata.id)])?;
     Ok(Reply::ok(&key))
 }
 

@@ -7,6 +7,7 @@ use model::metadata::{AccountResourceMetadata, Owner};
 use model::time::format_ms;
 use model::Violations;
 use store::identity::Reach;
+use web::cache::Changed;
 use web::{ApiError, Ctx, HandlerResult, Reply};
 
 pub fn list(ctx: &Ctx) -> HandlerResult {
@@ -61,5 +62,6 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
         store::api_keys::add_workspace(db, &p.key_id, id.as_str())?;
         Ok(())
     })?;
+    ctx.invalidate(&[Changed::ApiKey(&p.key_id)])?;
     Ok(ctx.created(&ws))
 }

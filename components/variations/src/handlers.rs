@@ -32,11 +32,12 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
         spec,
         info: None,
     };
-    ctx.write(|db| {
+    let agent_id = ctx.write(|db| {
         let agent = agent(ctx, db)?;
         store::variations::insert(db, &variation, &agent.metadata.id)?;
-        Ok(())
+        Ok(agent.metadata.id)
     })?;
+    ctx.invalidate(&web::cache::agent(&agent_id, ctx.workspace()?))?;
     Ok(ctx.created(&variation))
 }
 
@@ -66,12 +67,14 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
 }
 
 pub fn delete(ctx: &Ctx) -> HandlerResult {
-    ctx.write(|db| {
+    let agent_id = ctx.write(|db| {
         let agent = agent(ctx, db)?;
         let record = variation(ctx, db, &agent, "id")?;
         store::variations::delete(db, &record.variation.metadata.id)?;
-        Ok(())
+        Ok(agent.metadata.id)
     })?;
+    // the agent's `info.variationCount` changed
+    ctx.invalidate(&web::cache::agent(&agent_id, ctx.workspace()?))?;
     Ok(Reply::no_content())
 }
 

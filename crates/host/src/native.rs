@@ -1,8 +1,8 @@
 //! A host for native tests: deterministic, in memory, inspectable.
 
 use ports::{
-    Clock, Env, HttpClient, HttpError, Kv, KvError, Limits, Random, Rows, Sql, SqlError, Value,
-    Variables,
+    Admission, Clock, Env, Gcra, HttpClient, HttpError, Kv, KvError, Limits, Random, Rows, Sql,
+    SqlError, Value, Variables,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -86,6 +86,35 @@ impl Kv for MemKv {
     fn delete(&self, key: &str) -> Result<(), KvError> {
         self.map.borrow_mut().remove(key);
         Ok(())
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        let map = self.map.borrow();
+        Ok(keys.iter().map(|k| map.get(k).cloned()).collect())
+    }
+    fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        let mut map = self.map.borrow_mut();
+        for k in keys {
+            map.remove(k);
+        }
+        Ok(())
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        let mut map = self.map.borrow_mut();
+        let value = map.get(key).map_or(0, |raw| self.counter(raw)) + delta;
+        map.insert(key.to_owned(), value.to_le_bytes().to_vec());
+        Ok(value)
+    }
+    fn counter(&self, raw: &[u8]) -> i64 {
+        raw.try_into().map(i64::from_le_bytes).unwrap_or(0)
+    }
+    fn admit(&self, key: &str, now_us: i64, gcra: Gcra) -> Result<Admission, KvError> {
+        let mut map = self.map.borrow_mut();
+        let tat = map.get(key).map(|raw| self.counter(raw));
+        let (admission, store) = gcra.step(tat, now_us);
+        if let Some(tat) = store {
+            map.insert(key.to_owned(), tat.to_le_bytes().to_vec());
+        }
+        Ok(admission)
     }
 }
 

@@ -1,6 +1,9 @@
 //! The Spin host: ports over spin-sdk 5 (WASI 0.2), and the HTTP entry point.
 
-use ports::{Clock, Env, HttpService, Kv, KvError, Random, Rows, Sql, SqlError, Value, Variables};
+use ports::{
+    Admission, Clock, Env, Gcra, HttpService, Kv, KvError, Random, Rows, Sql, SqlError, Value,
+    Variables,
+};
 use spin_sdk::http::{
     Headers, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
@@ -57,34 +60,107 @@ impl Sql for SpinSql {
     }
 }
 
-/// The `default` key-value store, opened on first use.
+/// The `default` key-value store (`wasi:keyvalue`), opened on first use.
+///
+/// What Spin's stores guarantee, and what this relies on: `increment` is atomic on
+/// every backend; compare-and-swap is exact on the embedded store only once the key
+/// exists (creating through it is an upsert), so buckets are created with `increment`
+/// (8-byte little-endian counters, the embedded store's counter encoding) and only then
+/// swapped. Counters and buckets are never written any other way: the embedded store
+/// panics on an `increment` of a value that is not 8 bytes.
 #[derive(Default)]
 pub struct SpinKv {
-    store: OnceCell<Result<spin_sdk::key_value::Store, String>>,
+    bucket: OnceCell<Result<kv::Bucket, String>>,
 }
 
+use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as kv};
+
 impl SpinKv {
-    fn store(&self) -> Result<&spin_sdk::key_value::Store, KvError> {
-        self.store
-            .get_or_init(|| spin_sdk::key_value::Store::open_default().map_err(|e| e.to_string()))
+    fn bucket(&self) -> Result<&kv::Bucket, KvError> {
+        self.bucket
+            .get_or_init(|| kv::open("default").map_err(|e| format!("{e:?}")))
             .as_ref()
             .map_err(|e| KvError(e.clone()))
     }
 }
 
+fn kv_error(e: kv::Error) -> KvError {
+    KvError(format!("{e:?}"))
+}
+
+/// How many times a bucket update is retried when another request changed it first.
+const ADMIT_ATTEMPTS: usize = 64;
+
 impl Kv for SpinKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.store()?.get(key).map_err(|e| KvError(e.to_string()))
+        self.bucket()?.get(key).map_err(kv_error)
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The embedded store leaves missing keys out and may reorder: match by key.
+        let mut found = batch::get_many(self.bucket()?, keys).map_err(kv_error)?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                found
+                    .iter_mut()
+                    .find(|(fk, _)| fk == k)
+                    .and_then(|(_, v)| v.take())
+            })
+            .collect())
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.store()?
-            .set(key, value)
-            .map_err(|e| KvError(e.to_string()))
+        self.bucket()?.set(key, value).map_err(kv_error)
     }
     fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.store()?
-            .delete(key)
-            .map_err(|e| KvError(e.to_string()))
+        self.bucket()?.delete(key).map_err(kv_error)
+    }
+    fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        batch::delete_many(self.bucket()?, keys).map_err(kv_error)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        atomics::increment(self.bucket()?, key, delta).map_err(kv_error)
+    }
+    fn counter(&self, raw: &[u8]) -> i64 {
+        raw.try_into().map(i64::from_le_bytes).unwrap_or(0)
+    }
+    fn admit(&self, key: &str, now_us: i64, gcra: Gcra) -> Result<Admission, KvError> {
+        let bucket = self.bucket()?;
+        let mut cas = atomics::Cas::new(bucket, key).map_err(kv_error)?;
+        let mut current = cas.current().map_err(kv_error)?;
+        if current.is_none() {
+            // Create atomically (a swap on a missing key is an unconditional upsert).
+            atomics::increment(bucket, key, 0).map_err(kv_error)?;
+            cas = atomics::Cas::new(bucket, key).map_err(kv_error)?;
+            current = cas.current().map_err(kv_error)?;
+        }
+        for _ in 0..ADMIT_ATTEMPTS {
+            let tat = current
+                .as_deref()
+                .map(|raw| self.counter(raw))
+                .filter(|t| *t > 0);
+            let (admission, store) = gcra.step(tat, now_us);
+            let Some(next) = store else {
+                return Ok(admission);
+            };
+            match atomics::swap(cas, &next.to_le_bytes()) {
+                Ok(()) => return Ok(admission),
+                Err(atomics::CasError::CasFailed(again)) => {
+                    current = again.current().map_err(kv_error)?;
+                    cas = again;
+                }
+                Err(atomics::CasError::StoreError(e)) => return Err(kv_error(e)),
+            }
+        }
+        // Persistent contention: refuse rather than admit past the bucket.
+        Ok(Admission::Refused {
+            retry_after_us: gcra.interval_us.max(1_000_000),
+        })
     }
 }
 

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     RateLimited,
     Internal,
+    /// A backing store (database, key-value store) is unreachable; retry later.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -34,6 +36,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
         }
     }
 }

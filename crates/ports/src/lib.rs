@@ -81,11 +81,67 @@ impl fmt::Display for KvError {
 }
 impl std::error::Error for KvError {}
 
-/// The `default` key-value store: hot, disposable state.
+/// The `default` key-value store: hot, rebuildable state shared by every instance
+/// (key states, read caches, rate-limit buckets, the audit buffer). The system of
+/// record is SQL; nothing here is the only copy of anything but buffered audit rows.
 pub trait Kv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    /// The values of `keys`, in their order, in one call.
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
     fn delete(&self, key: &str) -> Result<(), KvError>;
+    fn delete_many(&self, keys: &[String]) -> Result<(), KvError>;
+    /// Atomically adds `delta` to the counter `key` (missing = 0); its new value.
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError>;
+    /// A counter's value as [`Kv::get`] returns it (each store encodes counters its way);
+    /// 0 for anything that is not a counter.
+    fn counter(&self, raw: &[u8]) -> i64;
+    /// One atomic step of the generic cell rate algorithm on bucket `key`: admits a
+    /// request unless that would exceed the bucket (see [`Gcra`]). Atomic across
+    /// concurrent requests and, on a shared store, across instances.
+    fn admit(&self, key: &str, now_us: i64, gcra: Gcra) -> Result<Admission, KvError>;
+}
+
+/// A token bucket as the generic cell rate algorithm sees it: one request every
+/// `interval_us`, up to `burst` at once. The bucket's state is one number, the
+/// theoretical arrival time (TAT) of the next request, in microseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gcra {
+    pub interval_us: i64,
+    pub burst: i64,
+}
+
+/// What [`Kv::admit`] decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Refused; a request would be admitted after this many microseconds.
+    Refused {
+        retry_after_us: i64,
+    },
+}
+
+impl Gcra {
+    /// The pure step every store runs inside its atomic section: from the stored TAT
+    /// (`None` when the bucket is new) to the decision and the TAT to store (`None`:
+    /// leave it). Over any window of `t` seconds it admits at most
+    /// `burst + t / interval`.
+    pub fn step(self, tat_us: Option<i64>, now_us: i64) -> (Admission, Option<i64>) {
+        let tat = tat_us.unwrap_or(now_us).max(now_us);
+        let next = tat.saturating_add(self.interval_us.max(0));
+        let allowed_until =
+            now_us.saturating_add(self.interval_us.max(0).saturating_mul(self.burst.max(1)));
+        if next > allowed_until {
+            (
+                Admission::Refused {
+                    retry_after_us: next - allowed_until,
+                },
+                None,
+            )
+        } else {
+            (Admission::Admitted, Some(next))
+        }
+    }
 }
 
 /// Wall-clock time.
@@ -208,4 +264,80 @@ pub trait HttpService {
     /// The largest body `handle` accepts. The host passes at most one byte more, so the
     /// service can tell "too large" without the host buffering a huge body.
     fn body_limit(&self) -> usize;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replays arrivals through the algorithm; the admitted times.
+    fn admitted(gcra: Gcra, arrivals: &[i64]) -> Vec<i64> {
+        let mut tat = None;
+        let mut out = Vec::new();
+        for &t in arrivals {
+            let (a, next) = gcra.step(tat, t);
+            if a == Admission::Admitted {
+                out.push(t);
+                tat = next;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_burst_then_the_rate() {
+        let gcra = Gcra {
+            interval_us: 50_000,
+            burst: 100,
+        };
+        // 1000 requests in the same instant: the burst
+        assert_eq!(admitted(gcra, &[0; 1000]).len(), 100);
+        // one every millisecond for 10 s: the burst plus 20 per second
+        let arrivals: Vec<i64> = (0..10_000).map(|i| i * 1000).collect();
+        let got = admitted(gcra, &arrivals);
+        assert!((299..=300).contains(&got.len()), "{}", got.len());
+    }
+
+    #[test]
+    fn no_window_admits_more_than_burst_plus_rate() {
+        let gcra = Gcra {
+            interval_us: 50_000,
+            burst: 100,
+        };
+        // bursts every 3.7 s, then a steady trickle
+        let mut arrivals = Vec::new();
+        for k in 0..6 {
+            arrivals.extend(std::iter::repeat_n(k * 3_700_000, 300));
+        }
+        arrivals.extend((0..5_000).map(|i| 22_200_000 + i * 3_000));
+        arrivals.sort();
+        let got = admitted(gcra, &arrivals);
+        // admissions are in time order, so the ones in [got[i], got[j]] are j - i + 1
+        for i in 0..got.len() {
+            for j in i..got.len() {
+                let (n, window) = ((j - i + 1) as i64, got[j] - got[i]);
+                assert!(n <= 100 + window / 50_000 + 1, "{n} in {window} µs");
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_say_when_to_retry() {
+        let gcra = Gcra {
+            interval_us: 1_000_000,
+            burst: 2,
+        };
+        let (_, tat) = gcra.step(None, 0);
+        let (_, tat) = gcra.step(tat, 0);
+        assert_eq!(
+            gcra.step(tat, 0),
+            (
+                Admission::Refused {
+                    retry_after_us: 1_000_000
+                },
+                None
+            )
+        );
+        assert_eq!(gcra.step(tat, 1_000_000).0, Admission::Admitted);
+    }
 }

@@ -3,7 +3,6 @@
 use crate::db::{json_text, Db, Row, StoreError};
 use crate::identity::{profile_at, PROFILE_COLS, PROFILE_NCOLS};
 use crate::list::{self, ListQuery, Listed, Source};
-use crate::schema;
 use model::enums::ApiKeyState;
 use model::identity::{ApiKey, ApiKeyInfo, ApiKeySpec};
 use model::ids::{ApiKeyKind, Ref};
@@ -20,8 +19,9 @@ pub struct KeyRecord {
     pub expires_at: Option<i64>,
 }
 
-/// What authenticating a request needs to know about its key.
-#[derive(Clone, Debug, PartialEq)]
+/// What authenticating a request needs to know about its key (cached in the key-value
+/// store by `web`, so it is serializable).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthRecord {
     pub account_id: String,
     pub home_workspace_id: String,
@@ -34,43 +34,26 @@ pub struct AuthRecord {
     pub workspace_ids: Vec<String>,
 }
 
-/// Looks up a key for authentication. The same statement reads the schema version, so
-/// the per-request migration check costs nothing extra: an old or fresh database is
-/// migrated and the lookup repeated.
+/// Looks up a key for authentication.
 pub fn auth_lookup(db: &Db, key_id: &str) -> Result<Option<AuthRecord>, StoreError> {
-    let sql = format!(
-        "SELECT {}, k.account_id, k.workspace_id, k.key_profile_id, k.state, k.version, k.revoked_at,
+    let row = db.one(
+        "SELECT k.account_id, k.workspace_id, k.key_profile_id, k.state, k.version, k.revoked_at,
                 k.expires_at, k.scopes, k.workspace_ids
-         FROM (SELECT 1) LEFT JOIN api_keys k ON k.id = ?1",
-        schema::VERSION_EXPR
-    );
-    let row = match db.one(&sql, &[key_id.into()]) {
-        Ok(row) => row,
-        Err(StoreError::Backend(m)) if m.contains("no such table") => {
-            schema::migrate(db)?;
-            db.one(&sql, &[key_id.into()])?
-        }
-        Err(e) => return Err(e),
-    };
-    let mut row = row.unwrap_or_default();
-    if Row(&row).int(0)? < schema::LATEST {
-        schema::migrate(db)?;
-        row = db.one(&sql, &[key_id.into()])?.unwrap_or_default();
-    }
+         FROM api_keys k WHERE k.id = ?1",
+        &[key_id.into()],
+    )?;
+    let Some(row) = row else { return Ok(None) };
     let r = Row(&row);
-    if r.is_null(1) {
-        return Ok(None);
-    }
     Ok(Some(AuthRecord {
-        account_id: r.text(1)?,
-        home_workspace_id: r.text(2)?,
-        key_profile_id: r.text(3)?,
-        state: ApiKeyState::parse(&r.text(4)?).unwrap_or(ApiKeyState::Disabled),
-        version: r.int(5)?,
-        revoked: !r.is_null(6),
-        expires_at: r.opt_int(7)?,
-        scopes: r.json(8)?,
-        workspace_ids: r.json(9)?,
+        account_id: r.text(0)?,
+        home_workspace_id: r.text(1)?,
+        key_profile_id: r.text(2)?,
+        state: ApiKeyState::parse(&r.text(3)?).unwrap_or(ApiKeyState::Disabled),
+        version: r.int(4)?,
+        revoked: !r.is_null(5),
+        expires_at: r.opt_int(6)?,
+        scopes: r.json(7)?,
+        workspace_ids: r.json(8)?,
     }))
 }
 

@@ -6,8 +6,8 @@ use model::audit::{AuditLog, AuditLogData};
 use model::metadata::OperationMetadata;
 use ports::Value;
 
-/// One call, as recorded.
-#[derive(Clone, Debug, PartialEq)]
+/// One call, as recorded (buffered in the key-value store as JSON before it lands here).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub id: String,
     pub account_id: Option<String>,
@@ -24,28 +24,82 @@ pub struct Entry {
     pub created_at_ms: i64,
 }
 
-pub fn insert(db: &Db, e: &Entry) -> Result<(), StoreError> {
-    db.exec(
-        "INSERT INTO audit_logs (id, account_id, workspace_id, token_id, profile_id, request_id, method, route,
-            path, scope, status, latency_ms, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        &[
-            e.id.as_str().into(),
-            e.account_id.clone().into(),
-            e.workspace_id.clone().into(),
-            e.token_id.clone().into(),
-            e.profile_id.clone().into(),
-            e.request_id.as_str().into(),
-            e.method.as_str().into(),
-            e.route.as_str().into(),
-            e.path.as_str().into(),
-            e.scope.clone().into(),
-            (e.status as i64).into(),
-            e.latency_ms.into(),
-            e.created_at_ms.into(),
-        ],
-    )?;
+/// Rows per INSERT statement when draining (13 parameters each, under SQLite's limit).
+const ROWS_PER_STATEMENT: usize = 50;
+
+/// Inserts buffered rows; a row already there (the same id drained twice, e.g. by
+/// overlapping ticks) is skipped, so draining is idempotent.
+pub fn insert_many(db: &Db, entries: &[Entry]) -> Result<(), StoreError> {
+    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = i * 13;
+                format!(
+                    "({})",
+                    (1..=13)
+                        .map(|c| format!("?{}", n + c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        let params: Vec<Value> = chunk.iter().flat_map(values).collect();
+        db.exec(
+            &format!(
+                "INSERT OR IGNORE INTO audit_logs (id, account_id, workspace_id, token_id, profile_id,
+                    request_id, method, route, path, scope, status, latency_ms, created_at)
+                 VALUES {}",
+                rows.join(", ")
+            ),
+            &params,
+        )?;
+    }
     Ok(())
+}
+
+fn values(e: &Entry) -> Vec<Value> {
+    vec![
+        e.id.as_str().into(),
+        e.account_id.clone().into(),
+        e.workspace_id.clone().into(),
+        e.token_id.clone().into(),
+        e.profile_id.clone().into(),
+        e.request_id.as_str().into(),
+        e.method.as_str().into(),
+        e.route.as_str().into(),
+        e.path.as_str().into(),
+        e.scope.clone().into(),
+        (e.status as i64).into(),
+        e.latency_ms.into(),
+        e.created_at_ms.into(),
+    ]
+}
+
+/// Inserts one row (when the key-value buffer is unavailable).
+pub fn insert(db: &Db, e: &Entry) -> Result<(), StoreError> {
+    insert_many(db, std::slice::from_ref(e))
+}
+
+/// The last second whose buffered rows are in `audit_logs`; `None` before the first drain.
+pub fn drained_until(db: &Db) -> Result<Option<i64>, StoreError> {
+    let row = db.one("SELECT drained_until FROM audit_drain WHERE id = 1", &[])?;
+    row.map(|r| Row(&r).int(0)).transpose()
+}
+
+/// Moves the drain mark from `from` to `to` unless another drainer moved it first
+/// (compare-and-swap; run it in the transaction that inserts the rows).
+pub fn advance_drain(db: &Db, from: Option<i64>, to: i64) -> Result<bool, StoreError> {
+    let rows = match from {
+        None => db.exec(
+            "INSERT OR IGNORE INTO audit_drain (id, drained_until) VALUES (1, ?1) RETURNING id",
+            &[to.into()],
+        )?,
+        Some(from) => db.exec(
+            "UPDATE audit_drain SET drained_until = ?2 WHERE id = 1 AND drained_until = ?1 RETURNING id",
+            &[from.into(), to.into()],
+        )?,
+    };
+    Ok(!rows.rows.is_empty())
 }
 
 /// Audit list filters.

@@ -68,10 +68,14 @@ fn conflict_field(cols: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// One request's database handle.
+/// One request's database handle. The connection opens on the first statement (a
+/// request served from the key-value store never opens it), and that first statement
+/// is the schema check: whichever request first meets an old or fresh database
+/// migrates it.
 pub struct Db<'a> {
     sql: &'a dyn Sql,
     relaxed_sync: Cell<bool>,
+    schema_checked: Cell<bool>,
 }
 
 impl<'a> Db<'a> {
@@ -79,10 +83,14 @@ impl<'a> Db<'a> {
         Self {
             sql,
             relaxed_sync: Cell::new(false),
+            schema_checked: Cell::new(false),
         }
     }
 
     pub(crate) fn exec(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
+        if !self.schema_checked.replace(true) {
+            crate::schema::ensure(self)?;
+        }
         self.sql.execute(sql, params).map_err(StoreError::from)
     }
 

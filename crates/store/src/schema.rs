@@ -13,13 +13,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_schedules.sql"),
     include_str!("../migrations/0005_webhooks_feedback.sql"),
     include_str!("../migrations/0006_engine_depth.sql"),
+    include_str!("../migrations/0007_audit_buffer.sql"),
 ];
 
 /// The schema version this build writes and expects.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
-
-/// A SQL expression for the schema version, to fold the check into another query.
-pub const VERSION_EXPR: &str = "(SELECT user_version FROM pragma_user_version)";
 
 pub fn version(db: &Db) -> Result<i64, StoreError> {
     match db.one("PRAGMA user_version", &[])? {
@@ -98,11 +96,14 @@ mod tests {
 
     #[test]
     fn migrates_once_and_is_idempotent() {
+        use ports::Sql;
         let host = host::native::NativeHost::new();
+        let raw_version = || host.sql.execute("PRAGMA user_version", &[]).unwrap().rows;
+        assert_eq!(raw_version(), vec![vec![Value::Integer(0)]]);
+        // a handle's first statement migrates
         let db = Db::new(&host.sql);
-        assert_eq!(version(&db).unwrap(), 0);
-        ensure(&db).unwrap();
         assert_eq!(version(&db).unwrap(), LATEST);
+        assert_eq!(raw_version(), vec![vec![Value::Integer(LATEST)]]);
         ensure(&db).unwrap();
         migrate(&db).unwrap();
         assert_eq!(version(&db).unwrap(), LATEST);

@@ -1,6 +1,7 @@
 //! The request pipeline shared by every component.
 
 use crate::auth;
+use crate::cache::{self, Cached, Changed};
 use crate::ctx::{Ctx, Principal};
 use crate::error::ApiError;
 use crate::query::Query;
@@ -16,7 +17,7 @@ use ports::{Env, HttpService};
 use std::cell::RefCell;
 use store::audit::Entry;
 use store::identity::Reach;
-use store::{schema, Db, StoreError};
+use store::Db;
 
 pub type Handler = fn(&Ctx) -> HandlerResult;
 
@@ -94,7 +95,6 @@ impl HttpService for App {
     }
 
     fn after(&self, env: Env<'_>, audit: Audit) {
-        let db = Db::new(env.sql);
         let entry = Entry {
             id: AuditLogId::generate(audit.started_ms, env.random.next_u128()).into_string(),
             account_id: audit.account_id,
@@ -110,22 +110,7 @@ impl HttpService for App {
             latency_ms: audit.latency_ms,
             created_at_ms: audit.started_ms,
         };
-        let write = || {
-            db.prepare_write()
-                .and_then(|_| store::audit::insert(&db, &entry))
-        };
-        let result = match write() {
-            Err(StoreError::Backend(m)) if m.contains("no such table") => {
-                schema::migrate(&db).and_then(|_| write())
-            }
-            other => other,
-        };
-        if let Err(e) = result {
-            eprintln!(
-                "audit row for request {} not written: {e}",
-                entry.request_id
-            );
-        }
+        audit::record(env, &entry);
         if let (Some(background), false) = (self.background, audit.deferred.is_empty()) {
             background(env, &audit.deferred);
         }
@@ -193,7 +178,7 @@ impl App {
         let principal = match op.auth {
             Auth::Token(_) => {
                 let claims = claims.unwrap_or_else(|| Err(auth::missing_token()))?;
-                Some(load_principal(db, claims, now_ms)?)
+                Some(load_principal(env, db, claims, now_ms)?)
             }
             Auth::Public | Auth::Bootstrap => None,
         };
@@ -284,11 +269,12 @@ fn attribute(audit: &mut Audit, claims: &auth::TokenClaims) {
 
 /// Loads the key behind verified claims and checks it may still act.
 fn load_principal(
+    env: Env<'_>,
     db: &Db<'_>,
     claims: auth::TokenClaims,
     now_ms: i64,
 ) -> Result<Principal, ApiError> {
-    let key = store::api_keys::auth_lookup(db, &claims.key_id)?
+    let key = key_state(env, db, &claims.key_id)?
         .ok_or_else(|| ApiError::unauthorized("token refers to an unknown API key"))?;
     if key.revoked {
         return Err(ApiError::unauthorized("this API key was revoked"));
@@ -318,6 +304,32 @@ fn load_principal(
         home_workspace_id: key.home_workspace_id,
         expires_at_ms: key.expires_at,
     })
+}
+
+/// A key's current state: from the key-value store while no key mutation has
+/// happened since it was cached (see [`crate::cache`]), else from SQL. Every key
+/// mutation bumps the key's generation before it answers, so a revoked, disabled,
+/// rotated or narrowed key is refused on the next request, on any instance.
+fn key_state(
+    env: Env<'_>,
+    db: &Db<'_>,
+    key_id: &str,
+) -> Result<Option<store::api_keys::AuthRecord>, ApiError> {
+    let entry = format!("c:key:{key_id}");
+    let gens = [Changed::ApiKey(key_id).counter()];
+    let stamp = match cache::read(env.kv, &entry, &gens) {
+        Cached::Hit(raw) => match serde_json::from_slice(&raw) {
+            Ok(record) => return Ok(record),
+            Err(_) => None,
+        },
+        Cached::Miss(stamp) => Some(stamp),
+        Cached::Unavailable => None,
+    };
+    let record = store::api_keys::auth_lookup(db, key_id)?;
+    if let (Some(stamp), Ok(raw)) = (stamp, serde_json::to_vec(&record)) {
+        cache::fill(env.kv, &entry, &stamp, &raw);
+    }
+    Ok(record)
 }
 
 /// The workspace a request acts in: from the path (which the token must reach; other

@@ -1,6 +1,7 @@
 //! What a handler sees: the host, the caller, the request, and helpers for the common
 //! moves (ids, JSON bodies, lists, write transactions with `dryRun`).
 
+use crate::cache::{Cached, Changed};
 use crate::error::ApiError;
 use crate::query::{encode_cursor, Query};
 use crate::reply::Reply;
@@ -250,6 +251,45 @@ impl<'a> Ctx<'a> {
         let patch = self.json_value()?;
         model::patch::apply(&mut view, &patch, mask.as_deref(), sections)?;
         from_value(view)
+    }
+
+    /// A read served from the key-value store while nothing it `depends` on has
+    /// changed since it was cached (see [`crate::cache`]); otherwise `load`ed (from SQL)
+    /// and cached. Errors are never cached.
+    pub fn cached<T: Serialize>(
+        &self,
+        key: &str,
+        depends: &[Changed<'_>],
+        load: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<Reply, ApiError> {
+        let gens: Vec<String> = depends.iter().map(Changed::counter).collect();
+        let stamp = match crate::cache::read(self.env.kv, key, &gens) {
+            Cached::Hit(body) => return Ok(Reply::json_bytes(200, body)),
+            Cached::Miss(stamp) => Some(stamp),
+            Cached::Unavailable => None,
+        };
+        let reply = Reply::ok(&load()?);
+        if let (Some(stamp), Some(body)) = (stamp, &reply.body) {
+            crate::cache::fill(self.env.kv, key, &stamp, body);
+        }
+        Ok(reply)
+    }
+
+    /// After a committed write, before the answer: invalidates the cached reads it
+    /// changed, on every instance (a dry run changed nothing). If the key-value store
+    /// cannot take it, the caller gets 503 rather than an answer that caches could
+    /// contradict.
+    pub fn invalidate(&self, changed: &[Changed<'_>]) -> Result<(), ApiError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        crate::cache::invalidate(self.env.kv, changed).map_err(|e| {
+            eprintln!("request {}: cache invalidation failed: {e}", self.request_id);
+            ApiError::new(
+                model::error::ErrorCode::Unavailable,
+                "the change was saved, but the key-value store is unavailable, so other requests may not see it yet; retry the request",
+            )
+        })
     }
 
     /// 201 with the created resource (200 for a dry run: nothing was created).

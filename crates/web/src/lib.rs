@@ -7,6 +7,7 @@
 
 mod app;
 pub mod auth;
+pub mod cache;
 mod ctx;
 mod error;
 pub mod keys;

@@ -11,6 +11,13 @@ use store::list::ListQuery;
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
+/// `%`, `&` and `=` escaped, so distinct pairs never join into the same text.
+fn escape(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('&', "%26")
+        .replace('=', "%3D")
+}
+
 /// Decoded `name=value` pairs in order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Query {
@@ -59,6 +66,17 @@ impl Query {
             None => Ok(false),
             Some(v) => parse_bool(name, v),
         }
+    }
+
+    /// Every parameter in a canonical order, as one string (a cache key part).
+    pub fn canonical(&self) -> String {
+        let mut pairs: Vec<String> = self
+            .pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+            .collect();
+        pairs.sort();
+        pairs.join("&")
     }
 
     /// The value of `name` unless it is absent or empty (an empty filter is no filter).

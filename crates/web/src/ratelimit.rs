@@ -1,9 +1,9 @@
-//! Per-token token buckets in the key-value store (docs/api.md §2 "rate limits").
-//!
-//! Soft limits: concurrent instances may each let a request through on the same
-//! bucket state; the bucket still converges on the configured rate.
+//! Per-token rate limits (docs/api.md §2 "rate limits"): a token bucket per API key,
+//! kept in the key-value store as one number (the generic cell rate algorithm) and
+//! updated atomically, so over any `t` seconds a key gets at most
+//! `burst + rate × t` requests however many connections and instances it uses.
 
-use ports::{Env, Kv};
+use ports::{Admission, Env, Gcra, Kv};
 
 pub const RATE_VAR: &str = "rate_limit_per_second";
 pub const BURST_VAR: &str = "rate_limit_burst";
@@ -36,42 +36,35 @@ impl Limits {
     }
 }
 
-/// Takes one token from `key`'s bucket. `Err(seconds)` says when to retry.
+impl Limits {
+    /// The bucket as the generic cell rate algorithm sees it.
+    pub fn gcra(self) -> Gcra {
+        Gcra {
+            interval_us: (1_000_000.0 / self.per_second).round() as i64,
+            burst: self.burst as i64,
+        }
+    }
+}
+
+/// Takes one request from `key`'s bucket, atomically (one [`Kv::admit`]), so concurrent
+/// requests — on one instance or, with a shared store, on many — never share a token.
+/// `Err(seconds)` says when to retry.
 pub fn take(kv: &dyn Kv, key: &str, limits: Limits, now_ms: i64) -> Result<(), u64> {
-    let bucket_key = format!("rl:{key}");
-    let (mut tokens, last) = match kv.get(&bucket_key) {
-        Ok(Some(raw)) => decode(&raw).unwrap_or((limits.burst, now_ms)),
-        Ok(None) => (limits.burst, now_ms),
+    match kv.admit(
+        &format!("rl:{key}"),
+        now_ms.saturating_mul(1000),
+        limits.gcra(),
+    ) {
+        Ok(Admission::Admitted) => Ok(()),
+        Ok(Admission::Refused { retry_after_us }) => {
+            Err(((retry_after_us.max(1) as u64).div_ceil(1_000_000)).max(1))
+        }
         Err(e) => {
             // Failing open: a key-value outage must not take the API down.
             eprintln!("rate limit bucket unavailable, allowing request: {e}");
-            return Ok(());
+            Ok(())
         }
-    };
-    let elapsed = (now_ms - last).max(0) as f64 / 1000.0;
-    tokens = (tokens + elapsed * limits.per_second).min(limits.burst);
-    if tokens < 1.0 {
-        let wait = ((1.0 - tokens) / limits.per_second).ceil().max(1.0);
-        return Err(wait as u64);
     }
-    tokens -= 1.0;
-    if let Err(e) = kv.set(&bucket_key, &encode(tokens, now_ms)) {
-        eprintln!("rate limit bucket not saved: {e}");
-    }
-    Ok(())
-}
-
-fn encode(tokens: f64, at_ms: i64) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&tokens.to_le_bytes());
-    b[8..].copy_from_slice(&at_ms.to_le_bytes());
-    b
-}
-
-fn decode(raw: &[u8]) -> Option<(f64, i64)> {
-    let tokens = f64::from_le_bytes(raw.get(..8)?.try_into().ok()?);
-    let at = i64::from_le_bytes(raw.get(8..16)?.try_into().ok()?);
-    tokens.is_finite().then_some((tokens, at))
 }
 
 #[cfg(test)]

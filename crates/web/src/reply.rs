@@ -26,6 +26,15 @@ impl Reply {
         Self::json(200, value)
     }
 
+    /// A JSON body serialized earlier (a cached read).
+    pub fn json_bytes(status: u16, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            content_type: None,
+        }
+    }
+
     pub fn no_content() -> Self {
         Self {
             status: 204,
