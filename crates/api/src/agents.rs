@@ -1,7 +1,7 @@
 //! Agents (docs/api.md §6.1, §6.2, §6.4), in both the canonical and the short route form.
 
 use crate::params::{self, UPDATE};
-use crate::{schema, Auth, Method, Operation, Param, ParamKind};
+use crate::{Auth, Method, Operation, Param, ParamKind};
 use model::agent::{Agent, CreateAgentRequest, UpdateAgentRequest};
 use model::page::Page;
 use model::scope::{Resource, Scope};
@@ -20,7 +20,7 @@ const BASE: Operation = Operation {
     query: &[],
     body: None,
     status: 200,
-    response: Some(schema::<Agent>),
+    response: crate::documented!(Agent),
     dry_run: true,
 };
 
@@ -45,7 +45,7 @@ pub static LIST_AGENTS: Operation = Operation {
     auth: Auth::Token(Some(Scope::read(Resource::Agents))),
     summary: "List agents",
     query: LIST_QUERY,
-    response: Some(schema::<Page<Agent>>),
+    response: crate::documented!(Page<Agent>),
     dry_run: false,
     ..BASE
 };
@@ -54,7 +54,7 @@ pub static CREATE_AGENT: Operation = Operation {
     id: "createAgent",
     path: PATH,
     summary: "Create an agent (defaults: DRAFT, RANDOM selection)",
-    body: Some(schema::<CreateAgentRequest>),
+    body: crate::documented!(CreateAgentRequest),
     status: 201,
     ..BASE
 };
@@ -73,7 +73,7 @@ pub static UPDATE_AGENT: Operation = Operation {
     method: Method::Patch,
     summary: "Update an agent: given fields merge, or exactly the `updateMask` paths",
     query: UPDATE,
-    body: Some(schema::<UpdateAgentRequest>),
+    body: crate::documented!(UpdateAgentRequest),
     ..BASE
 };
 

@@ -1,7 +1,7 @@
 //! Identity: bootstrap, the caller, workspaces, API keys, audit log, the document itself.
 
 use crate::params::{self, LIST, UPDATE};
-use crate::{schema, Auth, Method, Operation, Param, ParamKind};
+use crate::{Auth, Method, Operation, Param, ParamKind};
 use model::audit::AuditLog;
 use model::identity::{
     Account, ApiKey, BootstrapRequest, BootstrapResponse, CreateApiKeyRequest,
@@ -37,7 +37,7 @@ pub static OPENAPI: Operation = Operation {
     auth: Auth::Public,
     tag: "Meta",
     summary: "This OpenAPI 3.1 document",
-    response: Some(schema::<serde_json::Map<String, serde_json::Value>>),
+    response: crate::documented!(serde_json::Map<String, serde_json::Value>),
     ..BASE
 };
 
@@ -48,9 +48,9 @@ pub static BOOTSTRAP: Operation = Operation {
     auth: Auth::Bootstrap,
     summary: "Create the first account, workspace and an all-scopes API key (fresh installs only; \
               authenticate with the `bootstrap_token` variable)",
-    body: Some(schema::<BootstrapRequest>),
+    body: crate::documented!(BootstrapRequest),
     status: 201,
-    response: Some(schema::<BootstrapResponse>),
+    response: crate::documented!(BootstrapResponse),
     ..BASE
 };
 
@@ -58,7 +58,7 @@ pub static ME: Operation = Operation {
     id: "getMe",
     path: "/v1/me",
     summary: "The calling token: workspace(s), scopes, token id, profile and account",
-    response: Some(schema::<Me>),
+    response: crate::documented!(Me),
     ..BASE
 };
 
@@ -66,7 +66,7 @@ pub static WHOAMI: Operation = Operation {
     id: "whoAmI",
     path: "/v1/whoami",
     summary: "The calling token's profile",
-    response: Some(schema::<WhoAmI>),
+    response: crate::documented!(WhoAmI),
     ..BASE
 };
 
@@ -74,7 +74,7 @@ pub static GET_ACCOUNT: Operation = Operation {
     id: "getAccount",
     path: "/v1/account",
     summary: "The caller's account; a `*` token also sees `info.webhookEventsHmacSecret`",
-    response: Some(schema::<Account>),
+    response: crate::documented!(Account),
     ..BASE
 };
 
@@ -84,7 +84,7 @@ pub static ROTATE_WEBHOOK_KEY: Operation = Operation {
     path: "/v1/account:rotateWebhookSigningKey",
     auth: Auth::Token(Some(Scope::All)),
     summary: "Replace the webhook signing secret (scope `*`); later deliveries use the new one",
-    response: Some(schema::<Account>),
+    response: crate::documented!(Account),
     dry_run: true,
     ..BASE
 };
@@ -94,7 +94,7 @@ pub static LIST_WORKSPACES: Operation = Operation {
     path: "/v1/workspaces",
     summary: "Workspaces the token reaches",
     query: LIST,
-    response: Some(schema::<Page<Workspace>>),
+    response: crate::documented!(Page<Workspace>),
     ..BASE
 };
 
@@ -104,9 +104,9 @@ pub static CREATE_WORKSPACE: Operation = Operation {
     path: "/v1/workspaces",
     auth: Auth::Token(Some(Scope::All)),
     summary: "Create a workspace (scope `*`); the calling key gains access to it",
-    body: Some(schema::<CreateWorkspaceRequest>),
+    body: crate::documented!(CreateWorkspaceRequest),
     status: 201,
-    response: Some(schema::<Workspace>),
+    response: crate::documented!(Workspace),
     dry_run: true,
     ..BASE
 };
@@ -115,7 +115,7 @@ pub static GET_WORKSPACE: Operation = Operation {
     id: "getWorkspace",
     path: "/v1/workspaces/{id}",
     summary: "One workspace the token reaches",
-    response: Some(schema::<Workspace>),
+    response: crate::documented!(Workspace),
     ..BASE
 };
 
@@ -123,7 +123,7 @@ const KEY: Operation = Operation {
     tag: KEYS,
     short_form: true,
     auth: KEY_WRITE,
-    response: Some(schema::<ApiKey>),
+    response: crate::documented!(ApiKey),
     dry_run: true,
     ..BASE
 };
@@ -134,7 +134,7 @@ pub static LIST_API_KEYS: Operation = Operation {
     auth: KEY_READ,
     summary: "API keys of the workspace (never their tokens)",
     query: LIST,
-    response: Some(schema::<Page<ApiKey>>),
+    response: crate::documented!(Page<ApiKey>),
     dry_run: false,
     ..KEY
 };
@@ -144,7 +144,7 @@ pub static CREATE_API_KEY: Operation = Operation {
     method: Method::Post,
     path: KEYS_PATH,
     summary: "Mint an API key; `spec.token` is shown in this response only",
-    body: Some(schema::<CreateApiKeyRequest>),
+    body: crate::documented!(CreateApiKeyRequest),
     status: 201,
     ..KEY
 };
@@ -165,7 +165,7 @@ pub static UPDATE_API_KEY: Operation = Operation {
     summary:
         "Change an API key's name, labels, description or scopes (effective on its next request)",
     query: UPDATE,
-    body: Some(schema::<UpdateApiKeyRequest>),
+    body: crate::documented!(UpdateApiKeyRequest),
     ..KEY
 };
 
@@ -237,7 +237,7 @@ pub static LIST_AUDIT_LOGS: Operation = Operation {
     tag: "Audit",
     summary: "One entry per API call in the workspace, newest first",
     query: AUDIT_QUERY,
-    response: Some(schema::<Page<AuditLog>>),
+    response: crate::documented!(Page<AuditLog>),
     ..BASE
 };
 

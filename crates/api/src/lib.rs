@@ -8,6 +8,7 @@ pub mod agents;
 pub mod identity;
 pub mod memory;
 pub mod objectives;
+#[cfg(feature = "openapi")]
 pub mod openapi;
 mod operation;
 mod params;
@@ -16,7 +17,9 @@ pub mod tools;
 pub mod variations;
 pub mod webhooks;
 
-pub use operation::{schema, short_form, Auth, Method, Operation, Param, ParamKind, SchemaFn};
+pub use operation::{
+    schema, short_form, undocumented, Auth, Method, Operation, Param, ParamKind, SchemaFn,
+};
 
 /// Every operation, in document order.
 pub fn all() -> Vec<&'static Operation> {

@@ -1,7 +1,7 @@
 //! Memory layers and entries (scope `memory`).
 
 use crate::params::{self, UPDATE};
-use crate::{schema, Auth, Method, Operation};
+use crate::{Auth, Method, Operation};
 use model::memory::{
     CreateMemoryEntryRequest, CreateMemoryLayerRequest, MemoryEntry, MemoryLayer,
     UpdateMemoryEntryRequest, UpdateMemoryLayerRequest,
@@ -26,7 +26,7 @@ const WRITE: Operation = Operation {
     query: &[],
     body: None,
     status: 200,
-    response: Some(schema::<MemoryLayer>),
+    response: crate::documented!(MemoryLayer),
     dry_run: true,
 };
 
@@ -37,7 +37,7 @@ pub static LIST_LAYERS: Operation = Operation {
     auth: READ,
     summary: "List memory layers",
     query: params::LIST,
-    response: Some(schema::<Page<MemoryLayer>>),
+    response: crate::documented!(Page<MemoryLayer>),
     dry_run: false,
     ..WRITE
 };
@@ -46,7 +46,7 @@ pub static CREATE_LAYER: Operation = Operation {
     id: "createMemoryLayer",
     path: LAYERS,
     summary: "Create a (user) memory layer",
-    body: Some(schema::<CreateMemoryLayerRequest>),
+    body: crate::documented!(CreateMemoryLayerRequest),
     status: 201,
     ..WRITE
 };
@@ -65,7 +65,7 @@ pub static UPDATE_LAYER: Operation = Operation {
     method: Method::Patch,
     summary: "Update a memory layer (episodic layers are read-only)",
     query: UPDATE,
-    body: Some(schema::<UpdateMemoryLayerRequest>),
+    body: crate::documented!(UpdateMemoryLayerRequest),
     ..WRITE
 };
 
@@ -80,7 +80,7 @@ pub static DELETE_LAYER: Operation = Operation {
 
 const ENTRY_WRITE: Operation = Operation {
     path: ENTRY,
-    response: Some(schema::<MemoryEntry>),
+    response: crate::documented!(MemoryEntry),
     ..WRITE
 };
 
@@ -91,7 +91,7 @@ pub static LIST_ENTRIES: Operation = Operation {
     auth: READ,
     summary: "List a layer's entries (without their content)",
     query: params::LIST,
-    response: Some(schema::<Page<MemoryEntry>>),
+    response: crate::documented!(Page<MemoryEntry>),
     dry_run: false,
     ..ENTRY_WRITE
 };
@@ -100,7 +100,7 @@ pub static CREATE_ENTRY: Operation = Operation {
     id: "createMemoryEntry",
     path: ENTRIES,
     summary: "Create an entry (key unique in the layer, content at most 64 KiB)",
-    body: Some(schema::<CreateMemoryEntryRequest>),
+    body: crate::documented!(CreateMemoryEntryRequest),
     status: 201,
     ..ENTRY_WRITE
 };
@@ -119,7 +119,7 @@ pub static UPDATE_ENTRY: Operation = Operation {
     method: Method::Patch,
     summary: "Update an entry",
     query: UPDATE,
-    body: Some(schema::<UpdateMemoryEntryRequest>),
+    body: crate::documented!(UpdateMemoryEntryRequest),
     ..ENTRY_WRITE
 };
 

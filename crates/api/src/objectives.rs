@@ -1,7 +1,7 @@
 //! Objectives: creation, the record of their run, and steering them (docs/api.md §6.3).
 
 use crate::params;
-use crate::{schema, Auth, Method, Operation, Param, ParamKind};
+use crate::{Auth, Method, Operation, Param, ParamKind};
 use model::objective::{
     CancelRequest, CompactRequest, CompactResponse, ContextWindow, ContinueRequest,
     CreateFeedbackRequest, CreateObjectiveRequest, DenyRequest, Objective, ObjectiveEvent,
@@ -27,7 +27,7 @@ const WRITE: Operation = Operation {
     query: &[],
     body: None,
     status: 200,
-    response: Some(schema::<Objective>),
+    response: crate::documented!(Objective),
     dry_run: true,
 };
 
@@ -66,7 +66,7 @@ pub static LIST_OBJECTIVES: Operation = Operation {
     auth: READ,
     summary: "List objectives",
     query: LIST_QUERY,
-    response: Some(schema::<Page<Objective>>),
+    response: crate::documented!(Page<Objective>),
     dry_run: false,
     ..WRITE
 };
@@ -75,7 +75,7 @@ pub static CREATE_OBJECTIVE: Operation = Operation {
     id: "createObjective",
     path: PATH,
     summary: "Start an objective: pick a variation, render its prompt with `data`, snapshot its tools, and run",
-    body: Some(schema::<CreateObjectiveRequest>),
+    body: crate::documented!(CreateObjectiveRequest),
     status: 201,
     ..WRITE
 };
@@ -101,7 +101,7 @@ pub static LIST_EVENTS: Operation = Operation {
         params::SORT_ORDER,
         filter("sinceEventId", "Only events after this one."),
     ],
-    response: Some(schema::<Page<ObjectiveEvent>>),
+    response: crate::documented!(Page<ObjectiveEvent>),
     dry_run: false,
     ..WRITE
 };
@@ -116,7 +116,7 @@ pub static STREAM_EVENTS: Operation = Operation {
         "lastEventId",
         "Resume after this event (the `Last-Event-ID` header wins).",
     )],
-    response: Some(schema::<ObjectiveEvent>),
+    response: crate::documented!(ObjectiveEvent),
     dry_run: false,
     ..WRITE
 };
@@ -126,8 +126,8 @@ pub static CONTINUE_OBJECTIVE: Operation = Operation {
     path: "/v1/workspaces/{workspaceId}/objectives/{id}:continue",
     summary:
         "Add a user message to a COMPLETED objective and run it again; returns the message's event",
-    body: Some(schema::<ContinueRequest>),
-    response: Some(schema::<ObjectiveEvent>),
+    body: crate::documented!(ContinueRequest),
+    response: crate::documented!(ObjectiveEvent),
     ..WRITE
 };
 
@@ -135,7 +135,7 @@ pub static CANCEL_OBJECTIVE: Operation = Operation {
     id: "cancelObjective",
     path: "/v1/workspaces/{workspaceId}/objectives/{id}:cancel",
     summary: "Cancel an objective; work in flight stops at the next step",
-    body: Some(schema::<CancelRequest>),
+    body: crate::documented!(CancelRequest),
     ..WRITE
 };
 
@@ -143,14 +143,14 @@ pub static COMPACT_OBJECTIVE: Operation = Operation {
     id: "compactObjective",
     path: "/v1/workspaces/{workspaceId}/objectives/{id}:compact",
     summary: "Compact the current context window now (optionally with another compactionConfig); returns the new window. Refused while tool calls are open. dryRun checks without compacting.",
-    body: Some(schema::<CompactRequest>),
-    response: Some(schema::<CompactResponse>),
+    body: crate::documented!(CompactRequest),
+    response: crate::documented!(CompactResponse),
     ..WRITE
 };
 
 const CALL_WRITE: Operation = Operation {
     path: CALL,
-    response: Some(schema::<ObjectiveToolCall>),
+    response: crate::documented!(ObjectiveToolCall),
     ..WRITE
 };
 
@@ -169,7 +169,7 @@ pub static LIST_TOOL_CALLS: Operation = Operation {
             "Only calls in this status (e.g. `TOOL_CALL_STATUS_WAITING_FOR_APPROVAL`).",
         ),
     ],
-    response: Some(schema::<Page<ObjectiveToolCall>>),
+    response: crate::documented!(Page<ObjectiveToolCall>),
     dry_run: false,
     ..CALL_WRITE
 };
@@ -194,7 +194,7 @@ pub static DENY_TOOL_CALL: Operation = Operation {
     id: "denyToolCall",
     path: "/v1/workspaces/{workspaceId}/objectives/{objectiveId}/tool_calls/{id}:deny",
     summary: "Deny a call waiting for approval; the model is told, with the memo",
-    body: Some(schema::<DenyRequest>),
+    body: crate::documented!(DenyRequest),
     ..CALL_WRITE
 };
 
@@ -202,7 +202,7 @@ pub static SET_TOOL_CALL_CONTENT: Operation = Operation {
     id: "setToolCallContent",
     path: "/v1/workspaces/{workspaceId}/objectives/{objectiveId}/tool_calls/{id}:setContent",
     summary: "Give a bare tool call its result",
-    body: Some(schema::<SetContentRequest>),
+    body: crate::documented!(SetContentRequest),
     ..CALL_WRITE
 };
 
@@ -213,7 +213,7 @@ pub static LIST_TOOLS: Operation = Operation {
     auth: READ,
     summary: "The tools the objective can call, as snapshotted at creation",
     query: CHILD_QUERY,
-    response: Some(schema::<Page<ObjectiveTool>>),
+    response: crate::documented!(Page<ObjectiveTool>),
     dry_run: false,
     ..WRITE
 };
@@ -225,7 +225,7 @@ pub static LIST_TASKS: Operation = Operation {
     auth: READ,
     summary: "Tasks the model keeps with its task_create / task_update tools",
     query: CHILD_QUERY,
-    response: Some(schema::<Page<ObjectiveTask>>),
+    response: crate::documented!(Page<ObjectiveTask>),
     dry_run: false,
     ..WRITE
 };
@@ -236,7 +236,7 @@ pub static GET_TASK: Operation = Operation {
     path: "/v1/workspaces/{workspaceId}/objectives/{objectiveId}/tasks/{id}",
     auth: READ,
     summary: "One task",
-    response: Some(schema::<ObjectiveTask>),
+    response: crate::documented!(ObjectiveTask),
     dry_run: false,
     ..WRITE
 };
@@ -248,7 +248,7 @@ pub static LIST_CONTEXT_WINDOWS: Operation = Operation {
     auth: READ,
     summary: "The objective's context windows with their token usage",
     query: CHILD_QUERY,
-    response: Some(schema::<Page<ContextWindow>>),
+    response: crate::documented!(Page<ContextWindow>),
     dry_run: false,
     ..WRITE
 };
@@ -257,9 +257,9 @@ pub static CREATE_FEEDBACK: Operation = Operation {
     id: "createObjectiveFeedback",
     path: "/v1/workspaces/{workspaceId}/objectives/{objectiveId}/feedback",
     summary: "Score the objective's run (-1..1); moves its variation's score",
-    body: Some(schema::<CreateFeedbackRequest>),
+    body: crate::documented!(CreateFeedbackRequest),
     status: 201,
-    response: Some(schema::<ObjectiveFeedback>),
+    response: crate::documented!(ObjectiveFeedback),
     ..WRITE
 };
 
@@ -270,7 +270,7 @@ pub static LIST_FEEDBACK: Operation = Operation {
     auth: READ,
     summary: "Feedback given on the objective",
     query: CHILD_QUERY,
-    response: Some(schema::<Page<ObjectiveFeedback>>),
+    response: crate::documented!(Page<ObjectiveFeedback>),
     dry_run: false,
     ..WRITE
 };

@@ -74,6 +74,32 @@ pub fn schema<T: schemars::JsonSchema>(g: &mut schemars::SchemaGenerator) -> sch
     g.subschema_for::<T>()
 }
 
+/// `Some(schema::<T>)` where the document is generated (feature `openapi`: the identity
+/// component, which serves `/openapi.json`, and the CLI); `None` in components that only
+/// route, so they do not link the schema generation of every type they serve.
+#[macro_export]
+#[cfg(feature = "openapi")]
+macro_rules! documented {
+    ($t:ty) => {
+        Some($crate::schema::<$t>)
+    };
+}
+
+/// See the `openapi` variant: this build does not generate the document.
+#[macro_export]
+#[cfg(not(feature = "openapi"))]
+macro_rules! documented {
+    ($t:ty) => {
+        $crate::undocumented::<$t>()
+    };
+}
+
+/// No schema for `T` in builds without the `openapi` feature (names the type, so the
+/// catalog reads the same either way).
+pub const fn undocumented<T: ?Sized>() -> Option<SchemaFn> {
+    None
+}
+
 #[derive(Clone, Copy)]
 pub struct Operation {
     /// Unique operationId (camelCase).

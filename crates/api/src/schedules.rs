@@ -1,7 +1,7 @@
 //! Agent schedules (docs/api.md §6.2 "AgentsSchedules", docs/api.md §3 / §4.3).
 
 use crate::params::{self, UPDATE};
-use crate::{schema, Auth, Method, Operation, Param, ParamKind};
+use crate::{Auth, Method, Operation, Param, ParamKind};
 use model::page::Page;
 use model::schedule::{AgentSchedule, CreateScheduleRequest, UpdateScheduleRequest};
 use model::scope::{Resource, Scope};
@@ -21,7 +21,7 @@ const WRITE: Operation = Operation {
     query: &[],
     body: None,
     status: 200,
-    response: Some(schema::<AgentSchedule>),
+    response: crate::documented!(AgentSchedule),
     dry_run: true,
 };
 
@@ -46,7 +46,7 @@ pub static LIST_SCHEDULES: Operation = Operation {
     auth: READ,
     summary: "List an agent's schedules",
     query: LIST_QUERY,
-    response: Some(schema::<Page<AgentSchedule>>),
+    response: crate::documented!(Page<AgentSchedule>),
     dry_run: false,
     ..WRITE
 };
@@ -55,7 +55,7 @@ pub static CREATE_SCHEDULE: Operation = Operation {
     id: "createSchedule",
     path: PATH,
     summary: "Create a schedule; with dryRun=true, preview its next fire times without storing it",
-    body: Some(schema::<CreateScheduleRequest>),
+    body: crate::documented!(CreateScheduleRequest),
     status: 201,
     ..WRITE
 };
@@ -74,7 +74,7 @@ pub static UPDATE_SCHEDULE: Operation = Operation {
     method: Method::Patch,
     summary: "Update a schedule: given fields merge, or exactly the `updateMask` paths",
     query: UPDATE,
-    body: Some(schema::<UpdateScheduleRequest>),
+    body: crate::documented!(UpdateScheduleRequest),
     ..WRITE
 };
 

@@ -1,7 +1,7 @@
 //! Tool sets, tools and workspace secrets (scope `tools`).
 
 use crate::params::{self, UPDATE};
-use crate::{schema, Auth, Method, Operation};
+use crate::{Auth, Method, Operation};
 use model::page::Page;
 use model::scope::{Resource, Scope};
 use model::tools::{
@@ -28,7 +28,7 @@ const WRITE: Operation = Operation {
     query: &[],
     body: None,
     status: 200,
-    response: Some(schema::<ToolSet>),
+    response: crate::documented!(ToolSet),
     dry_run: true,
 };
 
@@ -39,7 +39,7 @@ pub static LIST_TOOL_SETS: Operation = Operation {
     auth: READ,
     summary: "List tool sets",
     query: params::LIST,
-    response: Some(schema::<Page<ToolSet>>),
+    response: crate::documented!(Page<ToolSet>),
     dry_run: false,
     ..WRITE
 };
@@ -48,7 +48,7 @@ pub static CREATE_TOOL_SET: Operation = Operation {
     id: "createToolSet",
     path: SETS,
     summary: "Create a tool set with an http, mcp or bare adapter",
-    body: Some(schema::<CreateToolSetRequest>),
+    body: crate::documented!(CreateToolSetRequest),
     status: 201,
     ..WRITE
 };
@@ -67,7 +67,7 @@ pub static UPDATE_TOOL_SET: Operation = Operation {
     method: Method::Patch,
     summary: "Update a tool set (the adapter keeps its type)",
     query: UPDATE,
-    body: Some(schema::<UpdateToolSetRequest>),
+    body: crate::documented!(UpdateToolSetRequest),
     ..WRITE
 };
 
@@ -103,7 +103,7 @@ pub static SYNC_TOOL_SET: Operation = Operation {
 
 const TOOL_WRITE: Operation = Operation {
     path: TOOL,
-    response: Some(schema::<Tool>),
+    response: crate::documented!(Tool),
     ..WRITE
 };
 
@@ -114,7 +114,7 @@ pub static LIST_TOOLS: Operation = Operation {
     auth: READ,
     summary: "List a tool set's tools",
     query: params::LIST,
-    response: Some(schema::<Page<Tool>>),
+    response: crate::documented!(Page<Tool>),
     dry_run: false,
     ..TOOL_WRITE
 };
@@ -123,7 +123,7 @@ pub static CREATE_TOOL: Operation = Operation {
     id: "createTool",
     path: TOOLS,
     summary: "Create a tool (its config type must match the set's adapter)",
-    body: Some(schema::<CreateToolRequest>),
+    body: crate::documented!(CreateToolRequest),
     status: 201,
     ..TOOL_WRITE
 };
@@ -142,7 +142,7 @@ pub static UPDATE_TOOL: Operation = Operation {
     method: Method::Patch,
     summary: "Update a tool",
     query: UPDATE,
-    body: Some(schema::<UpdateToolRequest>),
+    body: crate::documented!(UpdateToolRequest),
     ..TOOL_WRITE
 };
 
@@ -157,7 +157,7 @@ pub static DELETE_TOOL: Operation = Operation {
 
 const SECRET_WRITE: Operation = Operation {
     path: SECRET,
-    response: Some(schema::<WorkspaceSecret>),
+    response: crate::documented!(WorkspaceSecret),
     ..WRITE
 };
 
@@ -168,7 +168,7 @@ pub static LIST_SECRETS: Operation = Operation {
     auth: READ,
     summary: "List workspace secrets (never their values)",
     query: params::LIST,
-    response: Some(schema::<Page<WorkspaceSecret>>),
+    response: crate::documented!(Page<WorkspaceSecret>),
     dry_run: false,
     ..SECRET_WRITE
 };
@@ -177,7 +177,7 @@ pub static CREATE_SECRET: Operation = Operation {
     id: "createWorkspaceSecret",
     path: SECRETS,
     summary: "Store a secret for `{{secrets.NAME}}` header references; the value is write-only",
-    body: Some(schema::<CreateWorkspaceSecretRequest>),
+    body: crate::documented!(CreateWorkspaceSecretRequest),
     status: 201,
     ..SECRET_WRITE
 };
@@ -196,7 +196,7 @@ pub static UPDATE_SECRET: Operation = Operation {
     method: Method::Patch,
     summary: "Rename, relabel or replace the value of a secret",
     query: UPDATE,
-    body: Some(schema::<UpdateWorkspaceSecretRequest>),
+    body: crate::documented!(UpdateWorkspaceSecretRequest),
     ..SECRET_WRITE
 };
 

@@ -1,7 +1,7 @@
 //! Variations, their assignments and memory layer assignments (docs/api.md §6.2).
 
 use crate::params::{self, UPDATE};
-use crate::{schema, Auth, Method, Operation};
+use crate::{Auth, Method, Operation};
 use model::page::Page;
 use model::scope::{Resource, Scope};
 use model::variation::{
@@ -26,7 +26,7 @@ const WRITE: Operation = Operation {
     query: &[],
     body: None,
     status: 200,
-    response: Some(schema::<Variation>),
+    response: crate::documented!(Variation),
     dry_run: true,
 };
 
@@ -37,7 +37,7 @@ pub static LIST_VARIATIONS: Operation = Operation {
     auth: Auth::Token(Some(Scope::read(Resource::Variations))),
     summary: "List an agent's variations",
     query: params::LIST,
-    response: Some(schema::<Page<Variation>>),
+    response: crate::documented!(Page<Variation>),
     dry_run: false,
     ..WRITE
 };
@@ -46,7 +46,7 @@ pub static CREATE_VARIATION: Operation = Operation {
     id: "createVariation",
     path: PATH,
     summary: "Create a variation (the prompt must be a valid Liquid template)",
-    body: Some(schema::<CreateVariationRequest>),
+    body: crate::documented!(CreateVariationRequest),
     status: 201,
     ..WRITE
 };
@@ -65,7 +65,7 @@ pub static UPDATE_VARIATION: Operation = Operation {
     method: Method::Patch,
     summary: "Update a variation: given fields merge, or exactly the `updateMask` paths",
     query: UPDATE,
-    body: Some(schema::<UpdateVariationRequest>),
+    body: crate::documented!(UpdateVariationRequest),
     ..WRITE
 };
 
@@ -82,7 +82,7 @@ pub static ADD_ASSIGNMENT: Operation = Operation {
     id: "addVariationAssignment",
     path: ASSIGNMENTS,
     summary: "Assign a tool, a tool set or a sub-agent (exactly one of toolId, toolSetId, agentId)",
-    body: Some(schema::<AddAssignmentRequest>),
+    body: crate::documented!(AddAssignmentRequest),
     ..WRITE
 };
 
@@ -98,7 +98,7 @@ pub static ADD_MEMORY_LAYER: Operation = Operation {
     id: "addVariationMemoryLayer",
     path: LAYERS,
     summary: "Attach a memory layer at a position (default: on top); at most 10 per variation",
-    body: Some(schema::<AddMemoryLayerRequest>),
+    body: crate::documented!(AddMemoryLayerRequest),
     ..WRITE
 };
 
@@ -107,7 +107,7 @@ pub static UPDATE_MEMORY_LAYER: Operation = Operation {
     method: Method::Patch,
     path: "/v1/workspaces/{workspaceId}/agents/{agentId}/variations/{variationId}/memory_layer_assignments/{id}",
     summary: "Move a memory layer assignment to another position",
-    body: Some(schema::<UpdateMemoryLayerRequest>),
+    body: crate::documented!(UpdateMemoryLayerRequest),
     ..WRITE
 };
 

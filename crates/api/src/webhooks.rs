@@ -1,7 +1,7 @@
 //! An agent's webhook deliveries and feedback (docs/api.md §6.1, §6.2, §6.3, §4.2).
 
 use crate::params;
-use crate::{schema, Auth, Method, Operation, Param, ParamKind};
+use crate::{Auth, Method, Operation, Param, ParamKind};
 use model::objective::ObjectiveFeedback;
 use model::page::Page;
 use model::scope::{Resource, Scope};
@@ -21,7 +21,7 @@ const BASE: Operation = Operation {
     query: &[],
     body: None,
     status: 200,
-    response: Some(schema::<WebhookDelivery>),
+    response: crate::documented!(WebhookDelivery),
     dry_run: false,
 };
 
@@ -50,7 +50,7 @@ pub static LIST_DELIVERIES: Operation = Operation {
             "Only deliveries in this status (e.g. `WEBHOOK_DELIVERY_STATUS_FAILED`).",
         ),
     ],
-    response: Some(schema::<Page<WebhookDelivery>>),
+    response: crate::documented!(Page<WebhookDelivery>),
     ..BASE
 };
 
@@ -95,7 +95,7 @@ pub static LIST_AGENT_FEEDBACK: Operation = Operation {
         filter("minScore", "Only feedback scoring at least this (-1..1)."),
         filter("maxScore", "Only feedback scoring at most this (-1..1)."),
     ],
-    response: Some(schema::<Page<ObjectiveFeedback>>),
+    response: crate::documented!(Page<ObjectiveFeedback>),
     ..BASE
 };
 

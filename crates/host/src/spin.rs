@@ -187,12 +187,21 @@ impl Random for WasiRandom {
     }
 }
 
-pub struct SpinVariables;
+/// The component's variables, all read in one host call the first time one is asked
+/// for (measured: a request's first variable read costs about as much as reading them
+/// all, and each further read adds to it).
+#[derive(Default)]
+pub struct SpinVariables {
+    all: OnceCell<Vec<(String, String)>>,
+}
 
 impl Variables for SpinVariables {
     fn get(&self, name: &str) -> Option<String> {
-        spin_sdk::variables::get(name)
-            .ok()
+        self.all
+            .get_or_init(|| spin_sdk::wit::wasi::config::store::get_all().unwrap_or_default())
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
     }
 }
@@ -202,6 +211,7 @@ impl Variables for SpinVariables {
 pub struct SpinHost {
     pub sql: SpinSql,
     pub kv: SpinKv,
+    pub vars: SpinVariables,
 }
 
 impl SpinHost {
@@ -211,7 +221,7 @@ impl SpinHost {
             kv: &self.kv,
             clock: &SystemClock,
             random: &WasiRandom,
-            vars: &SpinVariables,
+            vars: &self.vars,
             http: &SpinHttp,
         }
     }
