@@ -11,10 +11,8 @@ pub fn check_object_schema(schema: &Value) -> Result<(), String> {
                 .into(),
         );
     };
-    jsonschema::draft202012::meta::validate(schema)
+    schema::check(schema)
         .map_err(|e| format!("is not a valid JSON Schema (draft 2020-12): {e}"))?;
-    jsonschema::draft202012::new(schema)
-        .map_err(|e| format!("cannot be used as a JSON Schema: {e}"))?;
     match obj.get("type") {
         Some(Value::String(t)) if t == "object" => Ok(()),
         _ => Err("must describe an object: set \"type\": \"object\"".into()),
@@ -23,24 +21,9 @@ pub fn check_object_schema(schema: &Value) -> Result<(), String> {
 
 /// Every way `instance` breaks `schema`, as (field path under `at`, message) pairs.
 pub fn violations(schema: &Value, instance: &Value, at: &str) -> Vec<(String, String)> {
-    let validator = match jsonschema::draft202012::new(schema) {
-        Ok(v) => v,
-        Err(e) => return vec![(at.to_owned(), format!("the schema cannot be used: {e}"))],
-    };
-    validator
-        .iter_errors(instance)
-        .map(|e| {
-            let pointer = e.instance_path().to_string();
-            let field =
-                pointer
-                    .split('/')
-                    .filter(|s| !s.is_empty())
-                    .fold(at.to_owned(), |acc, seg| match seg.parse::<usize>() {
-                        Ok(i) => format!("{acc}[{i}]"),
-                        Err(_) => format!("{acc}.{seg}"),
-                    });
-            (field, e.to_string())
-        })
+    schema::validate(schema, instance)
+        .into_iter()
+        .map(|v| (v.field(at), v.message))
         .collect()
 }
 

@@ -258,9 +258,7 @@ pub fn check_parameters(p: &serde_json::Value) -> Result<crate::JsonObject, Stri
         Some(serde_json::Value::String(t)) if t == "object" => {}
         Some(_) => return Err("must describe an object: \"type\": \"object\"".into()),
     }
-    jsonschema::draft202012::meta::validate(p)
-        .map_err(|e| format!("is not a valid JSON Schema (draft 2020-12): {e}"))?;
-    jsonschema::draft202012::new(p).map_err(|e| format!("cannot be used as a JSON Schema: {e}"))?;
+    schema::check(p).map_err(|e| format!("is not a valid JSON Schema (draft 2020-12): {e}"))?;
     Ok(obj.clone())
 }
 
