@@ -1,13 +1,14 @@
 //! Agent handlers.
 
+use api::Operation;
 use model::agent::{Agent, CreateAgentRequest, UpdateAgentRequest, AGENT_SECTIONS};
 use model::enums::AgentStatus;
 use model::ids::{AgentKind, Ref};
 use model::Violations;
 use store::agents::AgentFilter;
 use store::Db;
-use web::cache::Changed;
-use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Reply};
+use web::cache::{CacheRead, Changed};
+use web::{ensure_unassigned, ApiError, Assigned, Ctx, HandlerResult, Hint, Reply};
 
 pub fn create(ctx: &Ctx) -> HandlerResult {
     let body: CreateAgentRequest = ctx.json()?;
@@ -32,14 +33,9 @@ pub fn get(ctx: &Ctx) -> HandlerResult {
         return Ok(Reply::ok(&load(ctx, ctx.db)?));
     };
     let account = &ctx.principal()?.account_id;
-    ctx.cached(
-        &format!("c:agent:{}:{id}", ctx.workspace()?),
-        &[
-            Changed::Agent { id: id.as_str() },
-            Changed::Profiles { account },
-        ],
-        || load(ctx, ctx.db),
-    )
+    ctx.cached(&agent_read(ctx.workspace()?, id.as_str(), account), || {
+        load(ctx, ctx.db)
+    })
 }
 
 /// Served from the key-value store until any agent of the workspace changes.
@@ -51,17 +47,40 @@ pub fn list(ctx: &Ctx) -> HandlerResult {
     )?;
     let ws = ctx.workspace()?;
     let account = &ctx.principal()?.account_id;
-    ctx.cached(
-        &format!("c:agents:{ws}:{}", ctx.query.canonical()),
-        &[
-            Changed::Agents { workspace: ws },
-            Changed::Profiles { account },
-        ],
-        || {
-            let page = store::agents::list(ctx.db, ws, &q, &AgentFilter { status })?;
-            Ok(ctx.page(page, &q))
-        },
+    ctx.cached(&list_read(ws, &ctx.query.canonical(), account), || {
+        let page = store::agents::list(ctx.db, ws, &q, &AgentFilter { status })?;
+        Ok(ctx.page(page, &q))
+    })
+}
+
+/// The cache entry of `GET …/agents/{id}`.
+fn agent_read(workspace: &str, id: &str, account: &str) -> CacheRead {
+    CacheRead::new(
+        format!("c:agent:{workspace}:{id}"),
+        &[Changed::Agent { id }, Changed::Profiles { account }],
     )
+}
+
+/// The cache entry of one agent list query (parameters in canonical order).
+fn list_read(workspace: &str, canonical_query: &str, account: &str) -> CacheRead {
+    CacheRead::new(
+        format!("c:agents:{workspace}:{canonical_query}"),
+        &[Changed::Agents { workspace }, Changed::Profiles { account }],
+    )
+}
+
+/// What [`get`] and [`list`] will read, fetched with the caller's key state.
+pub fn prefetch(op: &Operation, hint: &Hint<'_>) -> Option<CacheRead> {
+    let ws = hint.workspace_id?;
+    if op.id == api::agents::GET_AGENT.id {
+        let id = hint.param("id").filter(|id| id.starts_with("agent_"))?;
+        Some(agent_read(ws, id, hint.account_id))
+    } else if op.id == api::agents::LIST_AGENTS.id {
+        let query = web::query::Query::parse(hint.query).ok()?;
+        Some(list_read(ws, &query.canonical(), hint.account_id))
+    } else {
+        None
+    }
 }
 
 pub fn update(ctx: &Ctx) -> HandlerResult {

@@ -10,6 +10,7 @@ use web::{App, Route};
 pub static APP: App = App {
     background: None,
     stream: None,
+    prefetch: Some(handlers::prefetch),
     routes: &[
         Route {
             op: &hooks::LIST_DELIVERIES,

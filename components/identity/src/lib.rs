@@ -16,6 +16,7 @@ use web::{App, Ctx, HandlerResult, Reply, Route};
 pub static APP: App = App {
     background: None,
     stream: None,
+    prefetch: None,
     routes: &[
         Route {
             op: &ops::OPENAPI,

@@ -12,6 +12,7 @@ use web::{App, Route};
 pub static APP: App = App {
     background: Some(engine::run::kick_all),
     stream: Some(stream::run),
+    prefetch: None,
     routes: &[
         Route {
             op: &ops::LIST_OBJECTIVES,

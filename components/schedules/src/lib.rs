@@ -10,6 +10,7 @@ use web::{App, Route};
 pub static APP: App = App {
     background: Some(engine::run::kick_all),
     stream: None,
+    prefetch: None,
     routes: &[
         Route {
             op: &ops::LIST_SCHEDULES,

@@ -11,6 +11,7 @@ use web::{App, Route};
 pub static APP: App = App {
     background: None,
     stream: None,
+    prefetch: None,
     routes: &[
         Route {
             op: &ops::LIST_VARIATIONS,

@@ -70,13 +70,17 @@ fn from_sql(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
+/// An in-memory key-value store that counts its reads (tests assert hot paths make few).
 #[derive(Default)]
 pub struct MemKv {
     map: RefCell<HashMap<String, Vec<u8>>>,
+    /// `get` and `get_many` calls so far.
+    pub reads: Cell<usize>,
 }
 
 impl Kv for MemKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.reads.set(self.reads.get() + 1);
         Ok(self.map.borrow().get(key).cloned())
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
@@ -88,6 +92,7 @@ impl Kv for MemKv {
         Ok(())
     }
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        self.reads.set(self.reads.get() + 1);
         let map = self.map.borrow();
         Ok(keys.iter().map(|k| map.get(k).cloned()).collect())
     }

@@ -76,6 +76,8 @@ pub struct Db<'a> {
     sql: &'a dyn Sql,
     relaxed_sync: Cell<bool>,
     schema_checked: Cell<bool>,
+    /// The schema check was skipped on the caller's word.
+    schema_seen: Cell<bool>,
 }
 
 impl<'a> Db<'a> {
@@ -84,7 +86,20 @@ impl<'a> Db<'a> {
             sql,
             relaxed_sync: Cell::new(false),
             schema_checked: Cell::new(false),
+            schema_seen: Cell::new(false),
         }
+    }
+
+    /// Skips this handle's schema check: the caller knows the schema is current (the
+    /// key-value store says a request already saw it so).
+    pub fn assume_schema_current(&self) {
+        self.schema_checked.set(true);
+        self.schema_seen.set(true);
+    }
+
+    /// Whether this handle checked (or migrated) the schema against the database.
+    pub fn checked_schema(&self) -> bool {
+        self.schema_checked.get() && !self.schema_seen.get()
     }
 
     pub(crate) fn exec(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {

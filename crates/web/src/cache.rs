@@ -33,12 +33,62 @@ pub enum Cached {
     Unavailable,
 }
 
-/// Reads `key` and the counters it depends on, in one call.
-pub fn read(kv: &dyn Kv, key: &str, gens: &[String]) -> Cached {
+/// Values a request read ahead of need, in the one key-value read it makes before its
+/// handler runs (its key state, and the cache entry its route will look at).
+#[derive(Debug, Default)]
+pub struct Prefetched {
+    values: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl Prefetched {
+    /// Reads `keys` in one call; an unavailable store prefetches nothing.
+    pub fn read(kv: &dyn Kv, keys: Vec<String>) -> Self {
+        match kv.get_many(&keys) {
+            Ok(values) => Prefetched {
+                values: keys.into_iter().zip(values).collect(),
+            },
+            Err(_) => Prefetched::default(),
+        }
+    }
+
+    /// `Some(value)` when `key` was read ahead (the value may be `None`: absent).
+    pub fn get(&self, key: &str) -> Option<Option<Vec<u8>>> {
+        self.values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// What a route's handler will read from the cache, known before it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheRead {
+    pub key: String,
+    pub gens: Vec<String>,
+}
+
+impl CacheRead {
+    /// Entry `key`, valid while nothing `depends` names has changed.
+    pub fn new(key: String, depends: &[Changed<'_>]) -> Self {
+        CacheRead {
+            key,
+            gens: depends.iter().map(Changed::counter).collect(),
+        }
+    }
+}
+
+/// Reads `key` and the counters it depends on: from `pre` when they were read ahead,
+/// else in one call.
+pub fn read(kv: &dyn Kv, pre: &Prefetched, key: &str, gens: &[String]) -> Cached {
     let mut keys = Vec::with_capacity(gens.len() + 1);
     keys.push(key.to_owned());
     keys.extend(gens.iter().cloned());
-    let Ok(mut values) = kv.get_many(&keys) else {
+    let ahead: Option<Vec<Option<Vec<u8>>>> = keys.iter().map(|k| pre.get(k)).collect();
+    let values = match ahead {
+        Some(values) => Ok(values),
+        None => kv.get_many(&keys),
+    };
+    let Ok(mut values) = values else {
         return Cached::Unavailable;
     };
     let stamp = Stamp(
@@ -146,37 +196,47 @@ mod tests {
     #[test]
     fn a_fill_is_used_until_a_generation_moves() {
         let kv = MemKv::default();
-        let Cached::Miss(stamp) = read(&kv, "e", &gens()) else {
+        let Cached::Miss(stamp) = read(&kv, &Prefetched::default(), "e", &gens()) else {
             panic!("expected a miss")
         };
         fill(&kv, "e", &stamp, b"v1");
-        assert!(matches!(read(&kv, "e", &gens()), Cached::Hit(v) if v == b"v1"));
+        assert!(
+            matches!(read(&kv, &Prefetched::default(), "e", &gens()), Cached::Hit(v) if v == b"v1")
+        );
         bump(&kv, "g:b").unwrap();
-        assert!(matches!(read(&kv, "e", &gens()), Cached::Miss(_)));
+        assert!(matches!(
+            read(&kv, &Prefetched::default(), "e", &gens()),
+            Cached::Miss(_)
+        ));
     }
 
     #[test]
     fn a_fill_from_before_a_write_is_never_served_after_it() {
         let kv = MemKv::default();
         // a reader sees generation 0 and reads the old row from SQL...
-        let Cached::Miss(stale) = read(&kv, "e", &gens()) else {
+        let Cached::Miss(stale) = read(&kv, &Prefetched::default(), "e", &gens()) else {
             panic!("expected a miss")
         };
         // ...a writer commits and bumps before it answers...
         bump(&kv, "g:a").unwrap();
         // ...and the slow reader fills afterwards: the entry is dead on arrival.
         fill(&kv, "e", &stale, b"old");
-        let Cached::Miss(fresh) = read(&kv, "e", &gens()) else {
+        let Cached::Miss(fresh) = read(&kv, &Prefetched::default(), "e", &gens()) else {
             panic!("the stale fill must not be served")
         };
         fill(&kv, "e", &fresh, b"new");
-        assert!(matches!(read(&kv, "e", &gens()), Cached::Hit(v) if v == b"new"));
+        assert!(
+            matches!(read(&kv, &Prefetched::default(), "e", &gens()), Cached::Hit(v) if v == b"new")
+        );
     }
 
     #[test]
     fn garbage_is_a_miss() {
         let kv = MemKv::default();
         kv.set("e", &[9, 1, 2]).unwrap();
-        assert!(matches!(read(&kv, "e", &gens()), Cached::Miss(_)));
+        assert!(matches!(
+            read(&kv, &Prefetched::default(), "e", &gens()),
+            Cached::Miss(_)
+        ));
     }
 }

@@ -61,6 +61,8 @@ pub struct Ctx<'a> {
     pub deferred: &'a std::cell::RefCell<Vec<String>>,
     /// What the app's stream writes after the head (see [`Ctx::stream_after`]).
     pub stream: &'a std::cell::RefCell<Option<String>>,
+    /// What was read from the key-value store before the handler (see `App::prefetch`).
+    pub prefetched: &'a crate::cache::Prefetched,
 }
 
 impl<'a> Ctx<'a> {
@@ -258,12 +260,11 @@ impl<'a> Ctx<'a> {
     /// and cached. Errors are never cached.
     pub fn cached<T: Serialize>(
         &self,
-        key: &str,
-        depends: &[Changed<'_>],
+        read: &crate::cache::CacheRead,
         load: impl FnOnce() -> Result<T, ApiError>,
     ) -> Result<Reply, ApiError> {
-        let gens: Vec<String> = depends.iter().map(Changed::counter).collect();
-        let stamp = match crate::cache::read(self.env.kv, key, &gens) {
+        let key = read.key.as_str();
+        let stamp = match crate::cache::read(self.env.kv, self.prefetched, key, &read.gens) {
             Cached::Hit(body) => return Ok(Reply::json_bytes(200, body)),
             Cached::Miss(stamp) => Some(stamp),
             Cached::Unavailable => None,

@@ -19,7 +19,7 @@ mod router;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use app::{App, Route};
+pub use app::{App, Hint, Prefetch, Route};
 pub use ctx::{Ctx, Principal};
 pub use error::ApiError;
 pub use lookup::{ensure_unassigned, Assigned};
