@@ -8,6 +8,7 @@ use spin_sdk::http::{
     Headers, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 /// The `default` SQLite database, opened on first use so requests that never touch
 /// it never pay for it.
@@ -60,7 +61,68 @@ impl Sql for SpinSql {
     }
 }
 
-/// The `default` key-value store (`wasi:keyvalue`), opened on first use.
+/// The key-value store: Spin's `default` store through `wasi:keyvalue`, or — when the
+/// Spin variable `redis_url` is set (several instances) — Redis itself, through Spin's
+/// outbound Redis. Spin's Redis-backed `wasi:keyvalue` cannot be used for this: its
+/// compare-and-swap reports every swap as failed and its `get-many` sends the wrong
+/// command, while a Lua script gives the rate limit its atomic step in one round trip.
+pub struct SpinKv {
+    vars: Rc<SpinVariables>,
+    backend: OnceCell<Backend>,
+}
+
+enum Backend {
+    Wasi(WasiKv),
+    Redis(RedisKv),
+}
+
+/// The Spin variable naming a Redis server (`redis://host:port[/db]`) to use as the
+/// key-value store; empty: Spin's `default` store.
+pub const REDIS_URL_VAR: &str = "redis_url";
+
+impl SpinKv {
+    fn backend(&self) -> &dyn Kv {
+        let backend = self
+            .backend
+            .get_or_init(|| match self.vars.get(REDIS_URL_VAR) {
+                Some(url) => Backend::Redis(RedisKv::new(url)),
+                None => Backend::Wasi(WasiKv::default()),
+            });
+        match backend {
+            Backend::Wasi(kv) => kv,
+            Backend::Redis(kv) => kv,
+        }
+    }
+}
+
+impl Kv for SpinKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.backend().get(key)
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        self.backend().get_many(keys)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.backend().set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.backend().delete(key)
+    }
+    fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        self.backend().delete_many(keys)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.backend().increment(key, delta)
+    }
+    fn counter(&self, raw: &[u8]) -> i64 {
+        self.backend().counter(raw)
+    }
+    fn admit(&self, key: &str, now_us: i64, gcra: Gcra) -> Result<Admission, KvError> {
+        self.backend().admit(key, now_us, gcra)
+    }
+}
+
+/// Spin's `default` key-value store (`wasi:keyvalue`), opened on first use.
 ///
 /// What Spin's stores guarantee, and what this relies on: `increment` is atomic on
 /// every backend; compare-and-swap is exact on the embedded store only once the key
@@ -69,13 +131,13 @@ impl Sql for SpinSql {
 /// swapped. Counters and buckets are never written any other way: the embedded store
 /// panics on an `increment` of a value that is not 8 bytes.
 #[derive(Default)]
-pub struct SpinKv {
+pub struct WasiKv {
     bucket: OnceCell<Result<kv::Bucket, String>>,
 }
 
 use spin_sdk::wit::wasi::keyvalue::{atomics, batch, store as kv};
 
-impl SpinKv {
+impl WasiKv {
     fn bucket(&self) -> Result<&kv::Bucket, KvError> {
         self.bucket
             .get_or_init(|| kv::open("default").map_err(|e| format!("{e:?}")))
@@ -91,7 +153,7 @@ fn kv_error(e: kv::Error) -> KvError {
 /// How many times a bucket update is retried when another request changed it first.
 const ADMIT_ATTEMPTS: usize = 64;
 
-impl Kv for SpinKv {
+impl Kv for WasiKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.bucket()?.get(key).map_err(kv_error)
     }
@@ -164,6 +226,138 @@ impl Kv for SpinKv {
     }
 }
 
+/// Redis through Spin's outbound Redis (one connection per request, opened on first use).
+pub struct RedisKv {
+    url: String,
+    conn: OnceCell<Result<spin_sdk::redis::Connection, String>>,
+}
+
+use spin_sdk::redis::{RedisParameter as P, RedisResult as R};
+
+/// The generic cell rate algorithm's step (as [`Gcra::step`]) in one atomic script:
+/// returns 0 when admitted, else the microseconds until a request would be. The bucket
+/// expires once it has drained, so idle keys leave nothing behind.
+const GCRA_SCRIPT: &str = "local tat = tonumber(redis.call('GET', KEYS[1]) or '0') \
+local now = tonumber(ARGV[1]) local interval = tonumber(ARGV[2]) local burst = tonumber(ARGV[3]) \
+if tat < now then tat = now end \
+local nxt = tat + interval local allowed = now + interval * burst \
+if nxt > allowed then return nxt - allowed end \
+redis.call('SET', KEYS[1], string.format('%d', nxt), 'PX', math.floor((nxt - now) / 1000) + 1000) \
+return 0";
+
+impl RedisKv {
+    fn new(url: String) -> Self {
+        RedisKv {
+            url,
+            conn: OnceCell::new(),
+        }
+    }
+
+    fn conn(&self) -> Result<&spin_sdk::redis::Connection, KvError> {
+        self.conn
+            .get_or_init(|| {
+                spin_sdk::redis::Connection::open(&self.url).map_err(|e| format!("redis: {e:?}"))
+            })
+            .as_ref()
+            .map_err(|e| KvError(e.clone()))
+    }
+
+    fn run(&self, command: &str, args: Vec<P>) -> Result<Vec<R>, KvError> {
+        self.conn()?
+            .execute(command, &args)
+            .map_err(|e| KvError(format!("redis {command}: {e:?}")))
+    }
+
+    fn int(&self, command: &str, args: Vec<P>) -> Result<i64, KvError> {
+        match self.run(command, args)?.first() {
+            Some(R::Int64(n)) => Ok(*n),
+            other => Err(KvError(format!(
+                "redis {command}: unexpected reply {other:?}"
+            ))),
+        }
+    }
+}
+
+fn bin(s: &str) -> P {
+    P::Binary(s.as_bytes().to_vec())
+}
+
+impl Kv for RedisKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.conn()?
+            .get(key)
+            .map_err(|e| KvError(format!("redis GET: {e:?}")))
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values = self.run("MGET", keys.iter().map(|k| bin(k)).collect())?;
+        if values.len() != keys.len() {
+            return Err(KvError(format!(
+                "redis MGET: {} replies for {} keys",
+                values.len(),
+                keys.len()
+            )));
+        }
+        Ok(values
+            .into_iter()
+            .map(|v| match v {
+                R::Binary(b) => Some(b),
+                R::Status(s) => Some(s.into_bytes()),
+                R::Int64(n) => Some(n.to_string().into_bytes()),
+                R::Nil => None,
+            })
+            .collect())
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.conn()?
+            .set(key, value)
+            .map_err(|e| KvError(format!("redis SET: {e:?}")))
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.delete_many(&[key.to_owned()])
+    }
+    fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.conn()?
+            .del(keys)
+            .map(|_| ())
+            .map_err(|e| KvError(format!("redis DEL: {e:?}")))
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.int("INCRBY", vec![bin(key), P::Int64(delta)])
+    }
+    fn counter(&self, raw: &[u8]) -> i64 {
+        std::str::from_utf8(raw)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
+    }
+    fn admit(&self, key: &str, now_us: i64, gcra: Gcra) -> Result<Admission, KvError> {
+        let wait = self.int(
+            "EVAL",
+            vec![
+                bin(GCRA_SCRIPT),
+                P::Int64(1),
+                bin(key),
+                P::Int64(now_us),
+                P::Int64(gcra.interval_us.max(0)),
+                P::Int64(gcra.burst.max(1)),
+            ],
+        )?;
+        Ok(if wait <= 0 {
+            Admission::Admitted
+        } else {
+            Admission::Refused {
+                retry_after_us: wait,
+            }
+        })
+    }
+}
+
 pub struct SystemClock;
 
 impl Clock for SystemClock {
@@ -207,11 +401,24 @@ impl Variables for SpinVariables {
 }
 
 /// One request's host: every port, lazily connected.
-#[derive(Default)]
 pub struct SpinHost {
     pub sql: SpinSql,
     pub kv: SpinKv,
-    pub vars: SpinVariables,
+    pub vars: Rc<SpinVariables>,
+}
+
+impl Default for SpinHost {
+    fn default() -> Self {
+        let vars = Rc::new(SpinVariables::default());
+        SpinHost {
+            sql: SpinSql::default(),
+            kv: SpinKv {
+                vars: vars.clone(),
+                backend: OnceCell::new(),
+            },
+            vars,
+        }
+    }
 }
 
 impl SpinHost {
@@ -221,7 +428,7 @@ impl SpinHost {
             kv: &self.kv,
             clock: &SystemClock,
             random: &WasiRandom,
-            vars: &self.vars,
+            vars: &*self.vars,
             http: &SpinHttp,
         }
     }

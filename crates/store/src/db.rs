@@ -121,9 +121,14 @@ impl<'a> Db<'a> {
     /// Before the first write of a connection: WAL with `synchronous=NORMAL` commits
     /// without an fsync each time and stays consistent after a crash.
     pub fn prepare_write(&self) -> Result<(), StoreError> {
-        if !self.relaxed_sync.get() {
-            self.exec("PRAGMA synchronous = NORMAL", &[])?;
-            self.relaxed_sync.set(true);
+        if !self.relaxed_sync.replace(true) {
+            match self.exec("PRAGMA synchronous = NORMAL", &[]) {
+                // libSQL servers (sqld) manage durability themselves and refuse it
+                Err(StoreError::Backend(m)) if unsupported(&m) => {}
+                other => {
+                    other?;
+                }
+            }
         }
         Ok(())
     }
@@ -156,6 +161,12 @@ impl<'a> Db<'a> {
             }
         }
     }
+}
+
+/// A statement the backend does not run at all (sqld refuses the PRAGMAs that tune
+/// SQLite's journal, which it manages itself).
+pub(crate) fn unsupported(message: &str) -> bool {
+    message.contains("unsupported statement")
 }
 
 /// Typed access to one result row.

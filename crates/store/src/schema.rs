@@ -39,8 +39,14 @@ pub fn ensure(db: &Db) -> Result<(), StoreError> {
 
 /// Applies every pending migration.
 pub fn migrate(db: &Db) -> Result<(), StoreError> {
-    // WAL is persistent and cannot be switched on inside a transaction.
-    db.exec("PRAGMA journal_mode = WAL", &[])?;
+    // WAL is persistent and cannot be switched on inside a transaction; a libSQL
+    // server (sqld) refuses the PRAGMA and journals its own way.
+    match db.exec("PRAGMA journal_mode = WAL", &[]) {
+        Err(StoreError::Backend(m)) if crate::db::unsupported(&m) => {}
+        other => {
+            other?;
+        }
+    }
     db.transaction(true, |db| {
         let current = version(db)?;
         for script in MIGRATIONS.iter().skip(current.max(0) as usize) {
