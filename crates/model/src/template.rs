@@ -1,25 +1,27 @@
-//! Liquid templates (variation prompts): parsed at write time so a broken template is
-//! a 400 naming its position, not a failure when an objective starts.
+//! Liquid templates (variation prompts, rendered by `liquid-lite`): parsed at write
+//! time so a broken template is a 400 naming its position, not a failure when an
+//! objective starts.
 
 /// Parses `source` as a Liquid template with the standard filters.
-/// The error names the line and column when the parser reports them.
+/// The error names the line and column of the problem.
 pub fn check_liquid(source: &str) -> Result<(), String> {
-    let parser = liquid::ParserBuilder::with_stdlib()
-        .build()
-        .map_err(|e| format!("template engine unavailable: {e}"))?;
-    parser
-        .parse(source)
-        .map(|_| ())
-        .map_err(|e| describe(&e.to_string()))
+    liquid_lite::parse(source).map(|_| ()).map_err(|e| {
+        format!(
+            "invalid Liquid template at line {}, column {}: {}",
+            e.line, e.column, e.message
+        )
+    })
 }
 
 /// Renders `source` with `data`: an object's keys are variables (`{{ customer }}`),
 /// and the whole value is also `data` (`{{ data.customer }}`).
 pub fn render_liquid(source: &str, data: Option<&serde_json::Value>) -> Result<String, String> {
-    let parser = liquid::ParserBuilder::with_stdlib()
-        .build()
-        .map_err(|e| format!("template engine unavailable: {e}"))?;
-    let template = parser.parse(source).map_err(|e| describe(&e.to_string()))?;
+    let template = liquid_lite::parse(source).map_err(|e| {
+        format!(
+            "invalid Liquid template at line {}, column {}: {}",
+            e.line, e.column, e.message
+        )
+    })?;
     let mut globals = serde_json::Map::new();
     if let Some(serde_json::Value::Object(m)) = data {
         globals.extend(m.clone());
@@ -28,58 +30,7 @@ pub fn render_liquid(source: &str, data: Option<&serde_json::Value>) -> Result<S
         "data".into(),
         data.cloned().unwrap_or(serde_json::Value::Null),
     );
-    let object = liquid::model::to_object(&globals)
-        .map_err(|e| format!("data cannot be used in a template: {e}"))?;
-    template.render(&object).map_err(|e| {
-        let report = e.to_string();
-        let first = report
-            .lines()
-            .next()
-            .unwrap_or("render error")
-            .trim()
-            .to_owned();
-        let detail = report
-            .lines()
-            .filter_map(|l| {
-                l.trim()
-                    .strip_prefix("requested variable=")
-                    .map(|v| format!(" (`{v}`)"))
-            })
-            .next()
-            .unwrap_or_default();
-        format!("{first}{detail}")
-    })
-}
-
-/// Turns liquid's multi-line report (`--> 1:4`, a caret, `= expected …`) into one line.
-fn describe(report: &str) -> String {
-    let position = report
-        .split("--> ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|pos| pos.split_once(':'))
-        .and_then(|(l, c)| Some((l.parse::<usize>().ok()?, c.parse::<usize>().ok()?)));
-    let reason = report
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("= "))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let reason = if reason.is_empty() {
-        report
-            .lines()
-            .next()
-            .unwrap_or("syntax error")
-            .trim()
-            .to_owned()
-    } else {
-        reason
-    };
-    match position {
-        Some((line, col)) => {
-            format!("invalid Liquid template at line {line}, column {col}: {reason}")
-        }
-        None => format!("invalid Liquid template: {reason}"),
-    }
+    template.render(&globals).map_err(|e| e.message)
 }
 
 #[cfg(test)]
