@@ -30,16 +30,23 @@ impl Sql for NativeSql {
         let mut stmt = self
             .conn
             .prepare(sql)
-            .map_err(|e| SqlError(e.to_string()))?;
+            .map_err(|e| SqlError::Statement(e.to_string()))?;
         let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
         let n = columns.len();
         let params = rusqlite::params_from_iter(params.iter().map(to_sql));
-        let mut rows = stmt.query(params).map_err(|e| SqlError(e.to_string()))?;
+        let mut rows = stmt
+            .query(params)
+            .map_err(|e| SqlError::Statement(e.to_string()))?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| SqlError(e.to_string()))? {
+        while let Some(row) = rows
+            .next()
+            .map_err(|e| SqlError::Statement(e.to_string()))?
+        {
             let mut values = Vec::with_capacity(n);
             for i in 0..n {
-                let v = row.get_ref(i).map_err(|e| SqlError(e.to_string()))?;
+                let v = row
+                    .get_ref(i)
+                    .map_err(|e| SqlError::Statement(e.to_string()))?;
                 values.push(from_sql(v));
             }
             out.push(values);

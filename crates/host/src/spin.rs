@@ -14,7 +14,38 @@ use std::rc::Rc;
 /// it never pay for it.
 #[derive(Default)]
 pub struct SpinSql {
-    conn: OnceCell<Result<spin_sdk::sqlite::Connection, String>>,
+    conn: OnceCell<Result<spin_sdk::sqlite::Connection, SqlError>>,
+}
+
+/// Spin reports a libSQL server it cannot reach as an I/O error whose text comes from
+/// the HTTP client; those (and a refused open) are [`SqlError::Unavailable`], so the
+/// client gets a 503 it may retry rather than a 500.
+fn sql_error(e: spin_sdk::sqlite::Error) -> SqlError {
+    use spin_sdk::sqlite::Error as E;
+    match e {
+        E::Io(m) if is_unreachable(&m) => SqlError::Unavailable(m),
+        E::Io(m) => SqlError::Statement(m),
+        E::NoSuchDatabase | E::AccessDenied | E::InvalidConnection | E::DatabaseFull => {
+            SqlError::Statement(e.to_string())
+        }
+    }
+}
+
+/// Whether an I/O error's text says the database server was not reached.
+pub fn is_unreachable(message: &str) -> bool {
+    const SIGNS: [&str; 9] = [
+        "connection refused",
+        "connection reset",
+        "connection closed",
+        "broken pipe",
+        "error trying to connect",
+        "tcp connect error",
+        "timed out",
+        "error sending request",
+        "stream not found",
+    ];
+    let m = message.to_ascii_lowercase();
+    SIGNS.iter().any(|s| m.contains(s))
 }
 
 impl Sql for SpinSql {
@@ -22,9 +53,12 @@ impl Sql for SpinSql {
         use spin_sdk::sqlite::Value as V;
         let conn = self
             .conn
-            .get_or_init(|| spin_sdk::sqlite::Connection::open_default().map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                spin_sdk::sqlite::Connection::open_default()
+                    .map_err(|e| SqlError::Unavailable(e.to_string()))
+            })
             .as_ref()
-            .map_err(|e| SqlError(e.clone()))?;
+            .map_err(Clone::clone)?;
         let params: Vec<V> = params
             .iter()
             .map(|p| match p {
@@ -35,9 +69,7 @@ impl Sql for SpinSql {
                 Value::Blob(b) => V::Blob(b.clone()),
             })
             .collect();
-        let result = conn
-            .execute(sql, &params)
-            .map_err(|e| SqlError(e.to_string()))?;
+        let result = conn.execute(sql, &params).map_err(sql_error)?;
         let rows = result
             .rows
             .into_iter()

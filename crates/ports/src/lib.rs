@@ -55,11 +55,28 @@ pub struct Rows {
 
 /// A failure reported by the database backend, with its message.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SqlError(pub String);
+pub enum SqlError {
+    /// The database ran the statement and refused it (a constraint, a syntax error…).
+    Statement(String),
+    /// The database could not be reached (a libSQL server down or restarting): the
+    /// request may succeed if retried later.
+    Unavailable(String),
+}
+
+impl SqlError {
+    pub fn message(&self) -> &str {
+        match self {
+            SqlError::Statement(m) | SqlError::Unavailable(m) => m,
+        }
+    }
+}
 
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sqlite: {}", self.0)
+        match self {
+            SqlError::Statement(m) => write!(f, "sqlite: {m}"),
+            SqlError::Unavailable(m) => write!(f, "database unavailable: {m}"),
+        }
     }
 }
 impl std::error::Error for SqlError {}

@@ -9,6 +9,8 @@ pub enum StoreError {
     Conflict { field: String, message: String },
     /// The database failed or returned something unreadable.
     Backend(String),
+    /// The database could not be reached; nothing was written by this statement.
+    Unavailable(String),
 }
 
 impl fmt::Display for StoreError {
@@ -16,6 +18,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Conflict { field, message } => write!(f, "conflict on {field}: {message}"),
             StoreError::Backend(m) => write!(f, "store: {m}"),
+            StoreError::Unavailable(m) => write!(f, "store unavailable: {m}"),
         }
     }
 }
@@ -23,7 +26,10 @@ impl std::error::Error for StoreError {}
 
 impl From<SqlError> for StoreError {
     fn from(e: SqlError) -> Self {
-        let msg = e.0;
+        let msg = match e {
+            SqlError::Unavailable(m) => return StoreError::Unavailable(m),
+            SqlError::Statement(m) => m,
+        };
         if let Some(cols) = msg.split("UNIQUE constraint failed:").nth(1) {
             let (field, message) = conflict_field(cols);
             return StoreError::Conflict {

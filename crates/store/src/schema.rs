@@ -51,8 +51,10 @@ pub fn migrate(db: &Db) -> Result<(), StoreError> {
         let current = version(db)?;
         for script in MIGRATIONS.iter().skip(current.max(0) as usize) {
             for stmt in statements(script) {
-                db.exec(&stmt, &[])
-                    .map_err(|e| StoreError::Backend(format!("migration failed: {e}: {stmt}")))?;
+                db.exec(&stmt, &[]).map_err(|e| match e {
+                    StoreError::Unavailable(_) => e,
+                    e => StoreError::Backend(format!("migration failed: {e}: {stmt}")),
+                })?;
             }
         }
         if current < LATEST {

@@ -54,6 +54,15 @@ impl ApiError {
         )
     }
 
+    /// 503 when the database cannot be reached (a libSQL server restarting); the server
+    /// log has the cause under the request id.
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "the database is unavailable; retry the request shortly",
+        )
+    }
+
     /// 409 for a resource still assigned to variations, naming them (up to 20).
     pub fn in_use(what: &str, variations: &[(String, String)]) -> Self {
         let named: Vec<String> = variations
@@ -114,6 +123,10 @@ impl From<StoreError> for ApiError {
             StoreError::Backend(m) => {
                 eprintln!("store error: {m}");
                 ApiError::internal()
+            }
+            StoreError::Unavailable(m) => {
+                eprintln!("store unavailable: {m}");
+                ApiError::unavailable()
             }
         }
     }
