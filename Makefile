@@ -2,7 +2,7 @@
 SPIN ?= $(shell command -v spin 2>/dev/null || echo $(HOME)/.local/bin/spin)
 VENV := .venv
 
-.PHONY: run build test lint unit e2e bench clean
+.PHONY: run build test lint unit e2e e2e-cluster bench clean
 
 # `make e2e T=tests/e2e/test_agents.py::test_both_route_forms_agree` runs one test (or file);
 # PYTEST_ARGS adds pytest options (e.g. PYTEST_ARGS=-x). The wasm is rebuilt only when a
@@ -18,8 +18,10 @@ run:
 build:
 	$(SPIN) build
 
-## Everything: formatting, clippy, unit + component tests, end-to-end tests under spin up.
-test: lint unit e2e
+## Everything: formatting, clippy, unit + component tests, end-to-end tests under spin up
+## (one instance on SQLite, then three on sqld + Redis; needs sqld and redis-server, which
+## .ci/run installs).
+test: lint unit e2e e2e-cluster
 
 lint:
 	cargo fmt --all -- --check
@@ -32,6 +34,14 @@ unit:
 
 e2e: $(VENV)/.installed
 	$(VENV)/bin/pytest $(T) $(PYTEST_ARGS)
+
+## The end-to-end suite again, against three instances over one sqld and one Redis behind a
+## round-robin proxy (tests/e2e/cluster.py). The distributed tests themselves ran in `e2e`;
+## the README and fake-server suites do not touch the session app.
+CLUSTER_SKIP := --ignore=tests/e2e/test_distributed.py --ignore=tests/e2e/test_distributed_limits.py \
+	--ignore=tests/e2e/test_readme.py --ignore=tests/e2e/test_fakes.py
+e2e-cluster: $(VENV)/.installed
+	CADENYA_E2E_CLUSTER=1 $(VENV)/bin/pytest $(T) $(CLUSTER_SKIP) $(PYTEST_ARGS)
 
 $(VENV)/.installed: tests/requirements.txt
 	python3 -m venv $(VENV)

@@ -104,7 +104,11 @@ def new_entry(ws, layer_id: str, key: str, content: str = "remember this", **spe
 
 
 def write_row(app, sql: str, params: tuple) -> None:
-    """One statement against the running app's SQLite database (WAL mode, live: keep it short)."""
+    """One statement against the running app's database: its SQLite file (WAL mode, live: keep it
+    short), or the libSQL server of a cluster."""
+    if hasattr(app, "execute_sql"):
+        app.execute_sql(sql, params)
+        return
     conn = sqlite3.connect(str(app.state_dir / "sqlite_db.db"), timeout=5)
     try:
         with conn:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 
 from client import Api, expect
 from fakes import FakeAnthropic, FakeOpenAI, ToolServer, model_variables
 from mcpserver import McpServer
+from cluster import Cluster
 from spinapp import BOOTSTRAP_TOKEN, SpinApp
 from webhooks import RETRY_SCHEDULE
 
@@ -53,9 +55,19 @@ def app_variables(fake_openai, fake_anthropic) -> dict[str, str]:
             "event_stream_heartbeat_seconds": "1", "event_stream_max_seconds": "6"}
 
 
+# CADENYA_E2E_CLUSTER=1 runs the suite against the distributed deployment: sqld, Redis
+# and three instances behind a round-robin proxy (see cluster.py and `make e2e-cluster`).
+CLUSTER = os.environ.get("CADENYA_E2E_CLUSTER", "") not in ("", "0")
+
+# Tests about one `spin up` on one SQLite file (its state dir, its process); the distributed
+# suite (test_distributed*.py) proves the same guarantees across instances.
+single_instance_only = pytest.mark.skipif(CLUSTER, reason="about one spin up on an SQLite file; "
+                                                          "test_distributed*.py covers several instances")
+
+
 @pytest.fixture(scope="session")
 def app(app_variables, tool_server):
-    spin = SpinApp(variables=app_variables).start()
+    spin = Cluster(size=3, variables=app_variables).start() if CLUSTER else SpinApp(variables=app_variables).start()
     yield spin
     spin.stop()
 

@@ -123,6 +123,7 @@ class SpinApp:
         env = dict(os.environ)
         for name, value in self.variables.items():
             env[f"SPIN_VARIABLE_{name.upper()}"] = value
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [spin_binary(), "up", "--from", str(ROOT / "spin.toml"), "--listen", f"127.0.0.1:{self.port}",

@@ -22,6 +22,7 @@ from fakes import text
 from scheduling import (ACTIVE, ALLOW, PAUSED, SKIP, Schedules, act, check_fired_objective, created_at, ended_at,
                         epoch, fired, gaps, get_schedule, interval, sched_path, schedules_path, settle,
                         settle_objectives, wait_ended, wait_fired)
+from conftest import single_instance_only
 from spinapp import SpinApp
 
 # Two objectives of one schedule closer than this share a fire instant: instants are 2 s apart and a
@@ -330,6 +331,7 @@ def test_missed_instants_after_downtime_collapse_into_one_fire(app_variables, fa
 
 # ---- two instances, one database
 
+@single_instance_only
 @pytest.mark.slow
 def test_slow_two_instances_sharing_one_database_fire_each_instant_once(app, app_variables, ws, fake_openai,
                                                                          scheds):
