@@ -321,10 +321,10 @@ fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     ApiError::invalid(field, message)
 }
 
-/// Parses JSON into `T`: syntax first (so `[1,2` is "malformed", not a type error),
-/// then the shape, naming the field at fault (`spec.scopes[1]`).
+/// Parses JSON into `T`: syntax and the strict rules first (one object, no duplicate
+/// keys, no integer a double cannot keep: `crate::strict`), then the shape, naming the
+/// field at fault (`spec.scopes[1]`).
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::invalid("body", format!("malformed JSON: {e}")))?;
-    serde_path_to_error::deserialize(value).map_err(shape_error)
+    let value = crate::strict::read(body).map_err(|r| ApiError::invalid(r.field, r.message))?;
+    serde_path_to_error::deserialize(crate::strict::Strict(&value)).map_err(shape_error)
 }

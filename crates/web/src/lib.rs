@@ -16,6 +16,7 @@ pub mod query;
 mod ratelimit;
 mod reply;
 mod router;
+pub mod strict;
 #[cfg(feature = "testing")]
 pub mod testing;
 
