@@ -210,10 +210,17 @@ impl App {
         request_id: &str,
         audit: &mut Audit,
     ) -> HandlerResult {
-        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
         let now_ms = env.clock.now_ms();
         // Whatever happens next, a call with a verifiable token is attributed to it.
-        let claims = header("authorization").map(|h| verify_token(env, h, now_ms));
+        let claims = req
+            .headers()
+            .get("authorization")
+            .map(|v| match v.to_str() {
+                Ok(h) => verify_token(env, h, now_ms),
+                Err(_) => Err(ApiError::unauthorized(
+                    "malformed token: the Authorization header must be ASCII",
+                )),
+            });
         if let Some(Ok(c)) = &claims {
             attribute(audit, c);
         }
@@ -287,6 +294,7 @@ impl App {
             }
         }
 
+        refuse_other_media_types(req)?;
         let query = Query::parse(req.uri().query())?;
         for name in query.names() {
             if op.accepts_query(name).is_none() {
@@ -327,6 +335,37 @@ impl App {
         }
         result
     }
+}
+
+/// A request body is JSON: a `Content-Type` naming anything else (parameters such as
+/// `charset` allowed) is refused with 415. No `Content-Type` at all is accepted, as
+/// curl sends none by default.
+fn refuse_other_media_types(req: &http::Request<Vec<u8>>) -> Result<(), ApiError> {
+    if req.body().iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let Some(value) = req.headers().get(http::header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        return Ok(());
+    }
+    let mut e = ApiError::new(
+        model::error::ErrorCode::UnsupportedMediaType,
+        format!("request bodies are JSON: send `Content-Type: application/json`, not `{essence}`"),
+    );
+    e.details = vec![model::FieldViolation {
+        field: "Content-Type".into(),
+        message: "must be application/json".into(),
+    }];
+    Err(e)
 }
 
 /// Checks an `Authorization` header's token: signature and expiry, no database.
