@@ -325,6 +325,46 @@ def test_events_paginate_and_follow_since_event_id(ws, fake_openai, tool_server)
 
 # ---- approvals
 
+def test_the_workspace_tool_call_inbox_lists_waiting_calls_of_every_objective(ws, other_ws, fake_openai,
+                                                                             tool_server):
+    s, tools, _ = order_scenario(ws, tool_server, requires_approval=True)
+    fake_openai.script(s.model, [calls_reply([("c1", "create_order", ORDER_ARGS)]),
+                                 calls_reply([("c2", "create_order", ORDER_ARGS)])])
+    first = create(ws, s.agent_id)["metadata"]["id"]
+    wait_status(ws, first, "WAITING_FOR_APPROVAL")
+    second = create(ws, s.agent_id)["metadata"]["id"]
+    wait_status(ws, second, "WAITING_FOR_APPROVAL")
+    calls = [wait_tool_call(ws, oid, status="TOOL_CALL_STATUS_WAITING_FOR_APPROVAL") for oid in (first, second)]
+    waiting = {"status": "TOOL_CALL_STATUS_WAITING_FOR_APPROVAL"}
+
+    # both route forms; newest first by default; each call names its objective
+    canonical = expect(ws.api.get(f"{ws.path}/tool_calls", params=waiting), 200)
+    short = expect(ws.api.get("/v1/tool_calls", params=waiting), 200)
+    assert canonical == short
+    assert [c["metadata"]["id"] for c in canonical["items"]] == [calls[1]["metadata"]["id"],
+                                                                 calls[0]["metadata"]["id"]]
+    assert [c["info"]["objective"]["id"] for c in canonical["items"]] == [second, first]
+    assert canonical["items"][0] == expect(ws.api.get(tool_call_path(ws, second, calls[1]["metadata"]["id"])), 200)
+    asc = expect(ws.api.get("/v1/tool_calls", params={**waiting, "sortOrder": "asc", "limit": 1}), 200)
+    assert [c["metadata"]["id"] for c in asc["items"]] == [calls[0]["metadata"]["id"]]
+    assert asc["pagination"]["nextCursor"]
+
+    # once approved, a call leaves the inbox; the other workspace never sees them
+    expect(ws.api.post(f"{tool_call_path(ws, first, calls[0]['metadata']['id'])}:deny", {"memo": "no"}), 200)
+    left = expect(ws.api.get("/v1/tool_calls", params=waiting), 200)["items"]
+    assert [c["metadata"]["id"] for c in left] == [calls[1]["metadata"]["id"]]
+    denied = expect(ws.api.get("/v1/tool_calls", params={"status": "TOOL_CALL_STATUS_DENIED"}), 200)["items"]
+    assert [c["metadata"]["id"] for c in denied] == [calls[0]["metadata"]["id"]]
+    assert expect(other_ws.api.get("/v1/tool_calls"), 200)["items"] == []
+    expect_error(other_ws.api.get(f"{ws.path}/tool_calls"), 404, "not_found")
+
+    # the objectives:read scope, and a clear error for a bad status
+    expect(ws.client(["objectives:read"]).get("/v1/tool_calls"), 200)
+    expect_error(ws.client(["agents:read"]).get("/v1/tool_calls"), 403, "forbidden")
+    expect_error(ws.api.get("/v1/tool_calls", params={"status": "MAYBE"}), 400, "validation_error", "status")
+    expect(ws.api.post(f"{tool_call_path(ws, second, calls[1]['metadata']['id'])}:deny", {"memo": "no"}), 200)
+
+
 def test_approval_waits_then_runs_once(ws, fake_openai, tool_server):
     s, tools, _ = order_scenario(ws, tool_server, requires_approval=True)
     tool_server.on(f"{tools.prefix}/orders/42", body=ORDER_BODY)

@@ -245,6 +245,17 @@ pub fn tool_calls(ctx: &Ctx) -> HandlerResult {
     Ok(Reply::ok(&ctx.page(page, &q)))
 }
 
+/// The workspace's tool calls (the approvals inbox with a status filter).
+pub fn workspace_tool_calls(ctx: &Ctx) -> HandlerResult {
+    let q = ctx.list_query()?;
+    let status = ctx.query.wire::<ToolCallStatus>(
+        "status",
+        "a tool call status (e.g. TOOL_CALL_STATUS_WAITING_FOR_APPROVAL)",
+    )?;
+    let page = objectives::list_workspace_calls(ctx.db, ctx.workspace()?, &q, status)?;
+    Ok(Reply::ok(&ctx.page(page, &q)))
+}
+
 fn call_id(ctx: &Ctx) -> Result<ToolCallId, ApiError> {
     ctx.id("id")
 }

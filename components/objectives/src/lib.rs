@@ -51,6 +51,10 @@ pub static APP: App = App {
             handler: handlers::tool_calls,
         },
         Route {
+            op: &ops::LIST_WORKSPACE_TOOL_CALLS,
+            handler: handlers::workspace_tool_calls,
+        },
+        Route {
             op: &ops::GET_TOOL_CALL,
             handler: handlers::tool_call,
         },

@@ -174,6 +174,16 @@ pub static LIST_TOOL_CALLS: Operation = Operation {
     ..CALL_WRITE
 };
 
+pub static LIST_WORKSPACE_TOOL_CALLS: Operation = Operation {
+    id: "listToolCalls",
+    path: "/v1/workspaces/{workspaceId}/tool_calls",
+    summary:
+        "Every tool call of the workspace, across its objectives, newest first by default; \
+              with `status=TOOL_CALL_STATUS_WAITING_FOR_APPROVAL`, the approvals inbox. Each call \
+              names its objective (`info.objective`); approve or deny it on the objective's routes.",
+    ..LIST_TOOL_CALLS
+};
+
 pub static GET_TOOL_CALL: Operation = Operation {
     id: "getObjectiveToolCall",
     method: Method::Get,
@@ -285,6 +295,7 @@ pub static ALL: &[&Operation] = &[
     &CANCEL_OBJECTIVE,
     &COMPACT_OBJECTIVE,
     &LIST_TOOL_CALLS,
+    &LIST_WORKSPACE_TOOL_CALLS,
     &GET_TOOL_CALL,
     &APPROVE_TOOL_CALL,
     &DENY_TOOL_CALL,

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_webhooks_feedback.sql"),
     include_str!("../migrations/0006_engine_depth.sql"),
     include_str!("../migrations/0007_audit_buffer.sql"),
+    include_str!("../migrations/0008_tool_call_inbox.sql"),
 ];
 
 /// The schema version this build writes and expects.

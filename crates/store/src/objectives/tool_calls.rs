@@ -208,6 +208,27 @@ pub fn list_calls(
     q: &ListQuery,
     status: Option<ToolCallStatus>,
 ) -> Result<Listed<ObjectiveToolCall>, StoreError> {
+    calls_page(db, "c.objective_id", objective_id, q, status)
+}
+
+/// Every tool call of the workspace (of all its objectives), optionally in one status:
+/// the approvals inbox.
+pub fn list_workspace_calls(
+    db: &Db,
+    workspace_id: &str,
+    q: &ListQuery,
+    status: Option<ToolCallStatus>,
+) -> Result<Listed<ObjectiveToolCall>, StoreError> {
+    calls_page(db, "c.workspace_id", workspace_id, q, status)
+}
+
+fn calls_page(
+    db: &Db,
+    scope_col: &str,
+    scope: &str,
+    q: &ListQuery,
+    status: Option<ToolCallStatus>,
+) -> Result<Listed<ObjectiveToolCall>, StoreError> {
     let mut filters = Vec::new();
     if let Some(s) = status {
         filters.push(("c.status = ?".to_owned(), vec![Value::from(s.as_str())]));
@@ -217,8 +238,8 @@ pub fn list_calls(
         from: "FROM objective_tool_calls c",
         count_from: "FROM objective_tool_calls c",
         alias: "c",
-        scope_col: "c.objective_id",
-        scope: objective_id,
+        scope_col,
+        scope,
         counter: None,
         filters,
         prefix_col: "c.function_name",
