@@ -9,12 +9,14 @@ SQLite and measures again. Then it serves the peer a user would otherwise pick, 
 LangGraph dev server (`langgraph dev`, installed into bench/.peer-venv from
 bench/peer/requirements.txt, serving the one-node graph in bench/peer/), seeds it with as
 many assistants as the app has agents and measures its get/create/search the same way.
+Between the two, GET and POST agent with one and with three instances over one sqld and one
+Redis (the distributed deployment, docs/deploy.md).
 It prints a Markdown table of every endpoint and one of the targets (met or missed),
 and writes both to bench/RESULTS.md.
 The steps live in bench/benchlib/ (wrk, app, peer, report); this script runs them.
 
 Run from the repository root:
-    python3 bench/run.py [--duration SECONDS] [--no-build] [--no-peer]
+    python3 bench/run.py [--duration SECONDS] [--no-build] [--no-peer] [--no-distributed]
 Needs: cargo with the wasm32-wasip2 target, wrk (apt-get install -y wrk), Spin; for the
 peer, python3 with venv and pip, and PyPI.
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from benchlib.app import WASM_DIR, benchmark, build, check_built, find_spin
 from benchlib.common import ROOT, SEED_AGENTS, BenchError
+from benchlib.distributed import Unavailable as DistributedUnavailable, benchmark_distributed
 from benchlib.peer import PEER_NAME, PeerUnavailable, benchmark_peer, install_peer
 from benchlib.report import ORDER, RESULTS_FILE, checks_table, table, target_checks, write_results
 from benchlib.wrk import find_wrk
@@ -39,6 +42,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run (default 8)")
     parser.add_argument("--no-build", action="store_true",
                         help="serve the wasm already in target/wasm32-wasip2/release (no spin build)")
+    parser.add_argument("--no-distributed", action="store_true",
+                        help="skip the rows with one and three instances over sqld + Redis")
     parser.add_argument("--no-peer", action="store_true",
                         help=f"skip the peer ({PEER_NAME} dev server); its targets are not measured")
     args = parser.parse_args()
@@ -66,6 +71,11 @@ def main() -> int:
         peer = f"not measured ({peer_missing})"
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             results = benchmark(spin, wrk, args.duration, with_hello, Path(tmp))
+            if not args.no_distributed:
+                try:
+                    results += benchmark_distributed(spin, wrk, args.duration, Path(tmp))
+                except DistributedUnavailable as e:
+                    print(f"bench: note: {e}; the distributed rows are left out", flush=True)
             if langgraph is not None:
                 try:
                     peer_results, version = benchmark_peer(wrk, langgraph, args.duration, Path(tmp))

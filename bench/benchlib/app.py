@@ -104,10 +104,15 @@ class SpinServer(Server):
     name = "spin"
     ready_path = "/openapi.json"
 
-    def __init__(self, spin: str, manifest: Path, state_dir: Path, log_path: Path):
+    def __init__(self, spin: str, manifest: Path, state_dir: Path, log_path: Path,
+                 runtime_config: Path = ROOT / "runtime-config.toml",
+                 variables: dict[str, str] | None = None, jwt_secret: str | None = None):
         super().__init__(log_path)
         self.spin, self.manifest, self.state_dir = spin, manifest, state_dir
-        self.jwt_secret = secrets.token_hex(20)  # one per server, so tokens survive restarts
+        self.runtime_config = runtime_config
+        self.variables = variables or {}
+        # one per server (or shared by a cluster's instances), so tokens survive restarts
+        self.jwt_secret = jwt_secret or secrets.token_hex(20)
 
     def start(self) -> None:
         """Starts spin on a fresh free port and waits until GET /openapi.json answers 200."""
@@ -118,11 +123,12 @@ class SpinServer(Server):
             SPIN_VARIABLE_BOOTSTRAP_TOKEN=BOOTSTRAP_TOKEN,
             SPIN_VARIABLE_RATE_LIMIT_PER_SECOND=RATE_LIMIT,
             SPIN_VARIABLE_RATE_LIMIT_BURST=RATE_LIMIT,
+            **{f"SPIN_VARIABLE_{k.upper()}": v for k, v in self.variables.items()},
         )
-        # the README's runtime config: the key-value store in memory
+        # by default the README's runtime config: the key-value store in memory
         self.spawn([self.spin, "up", "--from", str(self.manifest),
                     "--listen", f"127.0.0.1:{self.port}", "--state-dir", str(self.state_dir),
-                    "--runtime-config-file", str(ROOT / "runtime-config.toml")], env)
+                    "--runtime-config-file", str(self.runtime_config)], env)
 
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .app import RATE_LIMIT, component_sources
 from .common import ROOT, Measurement, run
+from .distributed import LABELS as DISTRIBUTED_LABELS
 from .peer import PEER_NAME
 
 RESULTS_FILE = ROOT / "bench" / "RESULTS.md"
@@ -16,7 +17,7 @@ MAX_WASM_BYTES = 2_000_000  # "≤ 2 MB" per component, in SI megabytes
 
 ORDER = ["hello", "hello + 1 SQLite read", "GET agent", f"{PEER_NAME} GET assistant",
          "POST agent", f"{PEER_NAME} POST assistant", "list-50 @1k", f"{PEER_NAME} search-50 @1k",
-         "list-50 @100k", "GET agent @100k", "POST agent @100k"]
+         "list-50 @100k", "GET agent @100k", "POST agent @100k", *DISTRIBUTED_LABELS]
 
 
 @dataclass
