@@ -49,6 +49,13 @@ def test_document_is_valid_openapi_3_1(doc):
     validate(doc)  # raises on any violation
 
 
+def test_the_document_is_served_under_the_versioned_prefix_too(doc, app):
+    assert expect(Api(app.base).get("/v1/openapi.json"), 200) == doc
+    assert "/v1/openapi.json" in doc["paths"] and "/v1/tool_calls" in doc["paths"]
+    # `details` is sent only when a field is at fault, and the schema says so
+    assert doc["components"]["schemas"]["ErrorDetail"]["required"] == ["code", "message"]
+
+
 def test_every_documented_route_is_served(doc, ws):
     """Each documented (path, method) reaches a handler: never the router's 404/405."""
     for path, item in doc["paths"].items():

@@ -23,6 +23,10 @@ pub static APP: App = App {
             handler: openapi,
         },
         Route {
+            op: &ops::OPENAPI_V1,
+            handler: openapi,
+        },
+        Route {
             op: &ops::BOOTSTRAP,
             handler: bootstrap::bootstrap,
         },

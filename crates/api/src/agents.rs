@@ -80,7 +80,7 @@ pub static UPDATE_AGENT: Operation = Operation {
 pub static DELETE_AGENT: Operation = Operation {
     id: "deleteAgent",
     method: Method::Delete,
-    summary: "Delete an agent (and, once they exist, its variations and schedules)",
+    summary: "Delete an agent with its variations and schedules (objectives it ran, and their records, are kept)",
     status: 204,
     response: None,
     ..BASE

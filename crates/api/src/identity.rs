@@ -41,6 +41,14 @@ pub static OPENAPI: Operation = Operation {
     ..BASE
 };
 
+/// The same document under the versioned prefix (docs/api.md §0).
+pub static OPENAPI_V1: Operation = Operation {
+    id: "getOpenApiDocumentV1",
+    path: "/v1/openapi.json",
+    summary: "This OpenAPI 3.1 document, under the versioned prefix (the same as `/openapi.json`)",
+    ..OPENAPI
+};
+
 pub static BOOTSTRAP: Operation = Operation {
     id: "bootstrap",
     method: Method::Post,
@@ -243,6 +251,7 @@ pub static LIST_AUDIT_LOGS: Operation = Operation {
 
 pub static ALL: &[&Operation] = &[
     &OPENAPI,
+    &OPENAPI_V1,
     &BOOTSTRAP,
     &ME,
     &GET_ACCOUNT,

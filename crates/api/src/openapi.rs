@@ -240,3 +240,17 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod error_envelope_tests {
+    #[test]
+    fn details_are_optional_in_the_error_envelope() {
+        let doc = super::document();
+        let detail = &doc["components"]["schemas"]["ErrorDetail"];
+        let required: Vec<&str> = detail["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(required, ["code", "message"], "{detail}");
+    }
+}

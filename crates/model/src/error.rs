@@ -51,7 +51,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
-    /// The fields at fault, for `validation_error`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The fields at fault: always for `validation_error`, and for other codes when a
+    /// field is to blame (a conflict on `metadata.externalId`, a 415 on `Content-Type`);
+    /// absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FieldViolation>,
 }
