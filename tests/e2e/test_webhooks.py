@@ -531,15 +531,19 @@ def test_deliveries_404s_and_scopes(ws, other_ws, fake_openai, receivers):
     expect_error(other_ws.api.get(f"{short_deliveries_path(s.agent_id)}/{did}"), 404, "not_found")
     expect_error(other_ws.api.post(f"{short_deliveries_path(s.agent_id)}/{did}:retry"), 404, "not_found")
 
-    # agents:read reads, cannot retry; no agents scope, no deliveries
-    reader = ws.client(["agents:read"])
+    # webhooks:read reads, cannot retry; agents:* alone sees no deliveries (docs/api.md §2)
+    reader = ws.client(["webhooks:read"])
     resp = reader.get(deliveries_path(ws, s.agent_id))
     assert len(expect(resp, 200)["items"]) == 2
     assert secret.removeprefix("whsec_") not in resp.text
     assert expect(reader.get(f"{deliveries_path(ws, s.agent_id)}/{did}"), 200)["metadata"]["id"] == did
     expect_error(reader.post(retry_path(ws, s.agent_id, did)), 403, "forbidden")
-    stranger = ws.client(["objectives:read"])
-    expect_error(stranger.get(deliveries_path(ws, s.agent_id)), 403, "forbidden")
+    stranger = ws.client(["agents:write", "objectives:read"])
+    assert "webhooks:read" in expect_error(stranger.get(deliveries_path(ws, s.agent_id)), 403, "forbidden")["message"]
+    assert "webhooks:write" in expect_error(stranger.post(retry_path(ws, s.agent_id, did)), 403,
+                                            "forbidden")["message"]
+    # webhooks:write passes the scope check (a COMPLETED delivery is then not retried)
+    expect_error(ws.client(["webhooks:write"]).post(retry_path(ws, s.agent_id, did)), 409, "failed_precondition")
     expect_error(stranger.get(f"{deliveries_path(ws, s.agent_id)}/{did}"), 403, "forbidden")
     # the secret appears in no delivery read, even for a `*` token
     for path in (deliveries_path(ws, s.agent_id), f"{deliveries_path(ws, s.agent_id)}/{did}"):

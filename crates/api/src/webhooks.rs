@@ -8,7 +8,7 @@ use model::scope::{Resource, Scope};
 use model::webhook::WebhookDelivery;
 
 const DELIVERIES: &str = "/v1/workspaces/{workspaceId}/agents/{agentId}/webhook_deliveries";
-const READ: Auth = Auth::Token(Some(Scope::read(Resource::Agents)));
+const READ: Auth = Auth::Token(Some(Scope::read(Resource::Webhooks)));
 
 const BASE: Operation = Operation {
     id: "",
@@ -65,7 +65,7 @@ pub static RETRY_DELIVERY: Operation = Operation {
     id: "retryWebhookDelivery",
     method: Method::Post,
     path: "/v1/workspaces/{workspaceId}/agents/{agentId}/webhook_deliveries/{id}:retry",
-    auth: Auth::Token(Some(Scope::write(Resource::Agents))),
+    auth: Auth::Token(Some(Scope::write(Resource::Webhooks))),
     summary: "Queue a FAILED or DISABLED delivery again",
     dry_run: true,
     ..BASE
@@ -74,6 +74,7 @@ pub static RETRY_DELIVERY: Operation = Operation {
 pub static LIST_AGENT_FEEDBACK: Operation = Operation {
     id: "listAgentFeedback",
     path: "/v1/workspaces/{workspaceId}/agents/{agentId}/feedback",
+    auth: Auth::Token(Some(Scope::read(Resource::Feedback))),
     tag: "Feedback",
     summary: "Feedback on the agent's objectives, newest first",
     query: &[
