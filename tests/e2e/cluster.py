@@ -46,22 +46,22 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
-class Sqld:
-    """A libSQL server on a free port with a throwaway database directory."""
+class Daemon:
+    """A server process on a free loopback port, its output in a log, ready once the port accepts."""
+
+    name = "daemon"
 
     def __init__(self, root: Path):
-        self.dir = root / "sqld"
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
-        self.log = root / "sqld.log"
+        self.log = root / f"{self.name}.log"
 
-    def start(self) -> "Sqld":
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self):
         log = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            [sqld_binary(), "--http-listen-addr", f"127.0.0.1:{self.port}", "--db-path", str(self.dir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_port(self.port)
         return self
 
@@ -70,6 +70,20 @@ class Sqld:
             self.proc.kill()
             self.proc.wait(timeout=10)
         self.proc = None
+
+
+class Sqld(Daemon):
+    """A libSQL server with a throwaway database directory."""
+
+    name = "sqld"
+
+    def __init__(self, root: Path):
+        super().__init__(root)
+        self.dir = root / "sqld"
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [sqld_binary(), "--http-listen-addr", f"127.0.0.1:{self.port}", "--db-path", str(self.dir)]
 
     def restart(self) -> None:
         """The same server again: same port, same database directory."""
@@ -77,32 +91,20 @@ class Sqld:
         self.start()
 
 
-class Redis:
-    """A Redis server on a free port, nothing persisted."""
+class Redis(Daemon):
+    """A Redis server, nothing persisted."""
+
+    name = "redis"
 
     def __init__(self, root: Path):
-        self.port = free_port()
+        super().__init__(root)
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-        self.log = root / "redis.log"
 
-    def start(self) -> "Redis":
+    def command(self) -> list[str]:
         binary = shutil.which("redis-server")
         if not binary:
             raise RuntimeError("redis-server is required (apt-get install -y redis-server)")
-        log = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        wait_for_port(self.port)
-        return self
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.proc = None
+        return [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
 
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",

@@ -57,26 +57,6 @@ impl Console {
     }
 }
 
-/// The client's well-formed `x-request-id`, or a fresh `req_<ULID>`: the same rule as
-/// every API response (`web::App`), so any response can be traced.
-fn request_id(given: Option<&str>, now_ms: i64, random: u128) -> String {
-    match given {
-        Some(id)
-            if !id.is_empty()
-                && id.len() <= 128
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
-        {
-            id.to_owned()
-        }
-        _ => format!(
-            "req_{}",
-            ulid::Ulid::from_parts(u64::try_from(now_ms).unwrap_or(0), random)
-        ),
-    }
-}
-
 /// Whether an `If-None-Match` value names this tag (a list, weak tags, or `*`).
 fn matches_etag(header: &str, etag: &str) -> bool {
     header
@@ -142,11 +122,7 @@ impl HttpService for Console {
 
     fn handle(&self, env: Env<'_>, req: http::Request<Vec<u8>>) -> (http::Response<Vec<u8>>, ()) {
         let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let id = request_id(
-            header("x-request-id"),
-            env.clock.now_ms(),
-            env.random.next_u128(),
-        );
+        let id = ports::request_id(header("x-request-id"), &env);
         let response = self
             .route(req.method(), req.uri().path(), header("if-none-match"))
             .header("x-request-id", &id);

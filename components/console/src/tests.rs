@@ -68,11 +68,3 @@ fn every_asset_has_a_known_content_type() {
         assert_ne!(a.content_type, "application/octet-stream", "{}", a.path);
     }
 }
-
-#[test]
-fn request_ids_are_echoed_when_well_formed_or_generated() {
-    assert_eq!(request_id(Some("abc-1.2:3_x"), 0, 0), "abc-1.2:3_x");
-    let fresh = request_id(Some("bad id!"), 1_767_225_600_000, 7);
-    assert!(fresh.starts_with("req_") && fresh.len() == 30, "{fresh}");
-    assert!(request_id(None, 0, 1).starts_with("req_"));
-}

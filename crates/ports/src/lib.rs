@@ -255,6 +255,27 @@ pub struct Env<'a> {
     pub http: &'a dyn HttpClient,
 }
 
+/// The id a response carries in `x-request-id`: the client's own when well formed (at
+/// most 128 characters of `A-Z a-z 0-9 - _ . :`), else a fresh `req_<ULID>`. Every
+/// component answers with one, so any response can be found in the logs.
+pub fn request_id(given: Option<&str>, env: &Env<'_>) -> String {
+    match given {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 128
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+        {
+            id.to_owned()
+        }
+        _ => {
+            let ms = u64::try_from(env.clock.now_ms()).unwrap_or(0);
+            format!("req_{}", ulid::Ulid::from_parts(ms, env.random.next_u128()))
+        }
+    }
+}
+
 /// An HTTP application the host serves: the host reads the request, calls `handle`,
 /// sends the response, then calls `after` with what `handle` deferred (audit writes),
 /// so that work never delays the client.

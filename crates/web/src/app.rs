@@ -99,7 +99,7 @@ impl HttpService for App {
         req: http::Request<Vec<u8>>,
     ) -> (http::Response<Vec<u8>>, Audit) {
         let started_ms = env.clock.now_ms();
-        let request_id = request_id(&req, &env, started_ms);
+        let request_id = request_id(&req, &env);
         let mut audit = Audit {
             request_id: request_id.clone(),
             method: req.method().as_str().to_owned(),
@@ -491,28 +491,12 @@ fn resolve_workspace(
     }
 }
 
-fn request_id(req: &http::Request<Vec<u8>>, env: &Env<'_>, now_ms: i64) -> String {
+fn request_id(req: &http::Request<Vec<u8>>, env: &Env<'_>) -> String {
     let given = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok());
-    match given {
-        Some(id)
-            if !id.is_empty()
-                && id.len() <= 128
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
-        {
-            id.to_owned()
-        }
-        _ => format!("req_{}", ulid_string(now_ms, env.random.next_u128())),
-    }
-}
-
-fn ulid_string(now_ms: i64, random: u128) -> String {
-    let id: Id<model::ids::AuditLogKind> = Id::generate(now_ms, random);
-    id.as_str()["audit_".len()..].to_owned()
+    ports::request_id(given, env)
 }
 
 fn respond(result: HandlerResult, request_id: &str) -> http::Response<Vec<u8>> {
