@@ -93,10 +93,25 @@ fn operation(
 
     let mut responses = Map::new();
     let ok = match op.response {
-        // `…:stream` operations answer server-sent events, each `data:` one such value
+        // `…:stream` operations answer server-sent events: the schema is one event (its
+        // `id` and its `data`, a JSON text of the operation's value), as SSE parsers and
+        // fuzzers read them; `: keep-alive` comments are not events
         Some(schema) if op.path.ends_with(":stream") => json!({
-            "description": "A text/event-stream: `id: <id>` and `data: <JSON>` per item, `: keep-alive` comments",
-            "content": {"text/event-stream": {"schema": schema(g)}}
+            "description": "A text/event-stream: per item `id: <id>` and `data: <JSON>`; `: keep-alive` comments while idle",
+            "content": {"text/event-stream": {"schema": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "description": "The item's id; send it back as `Last-Event-ID` to resume after it"},
+                    "event": {"type": "string"},
+                    "retry": {"type": "integer"},
+                    "data": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": schema(g)
+                    }
+                },
+                "required": ["id", "data"]
+            }}}
         }),
         Some(schema) => json!({
             "description": "Success",
