@@ -84,6 +84,18 @@ pub struct Db<'a> {
     schema_checked: Cell<bool>,
     /// The schema check was skipped on the caller's word.
     schema_seen: Cell<bool>,
+    /// Inside `BEGIN … COMMIT`: a statement there cannot be retried alone.
+    in_transaction: Cell<bool>,
+}
+
+/// How long a statement waits, in all, for another connection's write lock (a libSQL
+/// server answers SQLITE_BUSY after its own short wait) before the request gets 503.
+const BUSY_BUDGET_MS: u64 = 3_000;
+
+/// Whether the backend refused a statement because another connection holds the lock.
+fn busy(e: &SqlError) -> bool {
+    let m = e.message();
+    m.contains("SQLITE_BUSY") || m.contains("database is locked")
 }
 
 impl<'a> Db<'a> {
@@ -93,6 +105,7 @@ impl<'a> Db<'a> {
             relaxed_sync: Cell::new(false),
             schema_checked: Cell::new(false),
             schema_seen: Cell::new(false),
+            in_transaction: Cell::new(false),
         }
     }
 
@@ -112,7 +125,26 @@ impl<'a> Db<'a> {
         if !self.schema_checked.replace(true) {
             crate::schema::ensure(self)?;
         }
-        self.sql.execute(sql, params).map_err(StoreError::from)
+        // A statement refused as BUSY did nothing, so it is retried after a pause — unless
+        // it is part of a transaction already begun (only `BEGIN` itself may wait).
+        let mut waited_ms = 0;
+        let mut pause_ms = 2;
+        loop {
+            match self.sql.execute(sql, params) {
+                Err(e) if busy(&e) && !self.in_transaction.get() => {
+                    if waited_ms >= BUSY_BUDGET_MS {
+                        return Err(StoreError::Unavailable(format!(
+                            "still locked after {waited_ms} ms: {}",
+                            e.message()
+                        )));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+                    waited_ms += pause_ms;
+                    pause_ms = (pause_ms * 2).min(100);
+                }
+                other => return other.map_err(StoreError::from),
+            }
+        }
     }
 
     /// The first row, if any.
@@ -152,13 +184,16 @@ impl<'a> Db<'a> {
     {
         self.prepare_write()?;
         self.exec("BEGIN IMMEDIATE", &[])?;
+        self.in_transaction.set(true);
         let result = f(self);
         let end = if result.is_ok() && commit {
             "COMMIT"
         } else {
             "ROLLBACK"
         };
-        match self.exec(end, &[]) {
+        let ended = self.exec(end, &[]);
+        self.in_transaction.set(false);
+        match ended {
             Ok(_) => result,
             Err(e) => {
                 // A failed COMMIT leaves the transaction open; close it before reporting.
@@ -255,4 +290,78 @@ impl<'r> Row<'r> {
 /// Encodes a value as a JSON text column.
 pub fn json_text<T: serde::Serialize>(value: &T) -> Value {
     Value::Text(serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned()))
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// A backend that answers SQLITE_BUSY to the first `busy` statements, recording all.
+    struct Locked {
+        busy: Cell<u32>,
+        seen: RefCell<Vec<String>>,
+    }
+
+    impl Sql for Locked {
+        fn execute(&self, sql: &str, _params: &[Value]) -> Result<Rows, SqlError> {
+            self.seen.borrow_mut().push(sql.to_owned());
+            if self.busy.get() > 0 {
+                self.busy.set(self.busy.get() - 1);
+                return Err(SqlError::Statement(
+                    "Hrana: `cursor error: (error code: SQLITE_BUSY) database is locked`".into(),
+                ));
+            }
+            Ok(Rows::default())
+        }
+    }
+
+    fn db(sql: &Locked) -> Db<'_> {
+        let db = Db::new(sql);
+        db.assume_schema_current();
+        db.relaxed_sync.set(true);
+        db
+    }
+
+    #[test]
+    fn a_busy_begin_waits_for_the_lock_then_runs_the_transaction() {
+        let sql = Locked {
+            busy: Cell::new(3),
+            seen: RefCell::default(),
+        };
+        let out = db(&sql).transaction(true, |db| db.exec("INSERT x", &[]).map(|_| 7));
+        assert_eq!(out, Ok(7));
+        assert_eq!(
+            *sql.seen.borrow(),
+            [
+                "BEGIN IMMEDIATE",
+                "BEGIN IMMEDIATE",
+                "BEGIN IMMEDIATE",
+                "BEGIN IMMEDIATE",
+                "INSERT x",
+                "COMMIT"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_busy_statement_inside_a_transaction_is_not_retried_alone() {
+        let sql = Locked {
+            busy: Cell::new(0),
+            seen: RefCell::default(),
+        };
+        let d = db(&sql);
+        let out: Result<(), StoreError> = d.transaction(true, |db| {
+            sql.busy.set(1);
+            db.exec("INSERT x", &[]).map(|_| ())
+        });
+        assert!(
+            matches!(out, Err(StoreError::Backend(ref m)) if m.contains("SQLITE_BUSY")),
+            "{out:?}"
+        );
+        assert_eq!(
+            *sql.seen.borrow(),
+            ["BEGIN IMMEDIATE", "INSERT x", "ROLLBACK"]
+        );
+    }
 }
