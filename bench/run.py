@@ -74,8 +74,8 @@ def main() -> int:
             if not args.no_distributed:
                 try:
                     results += benchmark_distributed(spin, wrk, args.duration, Path(tmp))
-                except DistributedUnavailable as e:
-                    print(f"bench: note: {e}; the distributed rows are left out", flush=True)
+                except (DistributedUnavailable, BenchError) as e:
+                    print(f"bench: note: the distributed rows are left out: {e}", flush=True)
             if langgraph is not None:
                 try:
                     peer_results, version = benchmark_peer(wrk, langgraph, args.duration, Path(tmp))

@@ -61,11 +61,13 @@ def measure_spread(wrk: str, ports: list[int], token: str, target: Target, durat
     if not 200 <= status < 300:
         raise BenchError(f"{target.label}: {target.method} {target.path} -> {status}: {data[:300]!r}")
     lua = write_lua(target, tmp)
+    time.sleep(3)  # let sqld drain what the previous run left in flight
     print(f"measuring {target.label}…", flush=True)
     conns = [16 // len(ports) + (1 if i < 16 % len(ports) else 0) for i in range(len(ports))]
     with concurrent.futures.ThreadPoolExecutor(len(ports)) as pool:
         runs = list(pool.map(lambda pc: run_wrk(wrk, pc[0], token, target, 1 if len(ports) > 1 else 2,
                                                 pc[1], duration, lua), zip(ports, conns)))
+    time.sleep(3)
     _, p50_single, _ = run_wrk(wrk, ports[0], token, target, 1, 1, duration, lua)
     return Measurement(target.label, sum(r[0] for r in runs), max(r[1] for r in runs),
                        max(r[2] for r in runs), p50_single)

@@ -33,7 +33,7 @@ fn sql_error(e: spin_sdk::sqlite::Error) -> SqlError {
 
 /// Whether an I/O error's text says the database server was not reached.
 pub fn is_unreachable(message: &str) -> bool {
-    const SIGNS: [&str; 9] = [
+    const SIGNS: [&str; 10] = [
         "connection refused",
         "connection reset",
         "connection closed",
@@ -43,6 +43,8 @@ pub fn is_unreachable(message: &str) -> bool {
         "timed out",
         "error sending request",
         "stream not found",
+        // sqld shedding load: retryable like an outage
+        "too many concurrent requests",
     ];
     let m = message.to_ascii_lowercase();
     SIGNS.iter().any(|s| m.contains(s))
