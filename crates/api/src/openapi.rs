@@ -194,7 +194,9 @@ fn query_param(name: &str, kind: ParamKind, description: &str) -> Value {
     let schema = match kind {
         ParamKind::String => json!({"type": "string"}),
         // 0 and absent mean the default; above the maximum is coerced to it (AIP-158)
-        ParamKind::Integer if name == "limit" => json!({"type": "integer", "minimum": 0, "default": 50}),
+        ParamKind::Integer if name == "limit" => {
+            json!({"type": "integer", "minimum": 0, "default": 50})
+        }
         ParamKind::Integer => json!({"type": "integer"}),
         ParamKind::Boolean => json!({"type": "boolean"}),
         ParamKind::StringList => json!({"type": "array", "items": {"type": "string"}}),

@@ -5,7 +5,8 @@ use crate::{Param, ParamKind};
 pub const LIMIT: Param = Param {
     name: "limit",
     kind: ParamKind::Integer,
-    description: "Maximum items per page: default 50 (also for 0); values above 200 are treated as 200.",
+    description:
+        "Maximum items per page: default 50 (also for 0); values above 200 are treated as 200.",
 };
 pub const CURSOR: Param = Param {
     name: "cursor",
