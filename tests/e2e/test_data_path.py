@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from agentloop import bootstrap
+from blast import blast
 from client import Api, expect, expect_error, request_id
 from conftest import Workspace
 from spinapp import SpinApp
@@ -265,58 +266,21 @@ def test_rate_limit_holds_under_concurrency(limited, connections):
     spin, ws = limited
     token = ws.key(ws.api, ["agents:read"], name=f"blast-{connections}")["spec"]["token"]
     other = ws.api.with_token(ws.key(ws.api, ["agents:read"], name=f"bystander-{connections}")["spec"]["token"])
-    url = spin.base + "/v1/me"
-    start = threading.Barrier(connections + 1)
-    window: dict[str, float] = {}
-    results: list[list[tuple[float, float, int]]] = [[] for _ in range(connections)]
-    bad_429s: list[str] = []
-    errors: list[str] = []
-
-    def hammer(mine: list[tuple[float, float, int]]) -> None:
-        session = requests.Session()
-        headers = {"Authorization": f"Bearer {token}"}
-        start.wait()
-        while time.monotonic() < window["until"]:
-            sent = time.monotonic()
-            try:
-                resp = session.get(url, headers=headers, timeout=30)
-            except requests.RequestException as e:
-                errors.append(repr(e))
-                return
-            mine.append((sent, time.monotonic(), resp.status_code))
-            if resp.status_code == 429:
-                retry_after = resp.headers.get("retry-after", "")
-                try:
-                    code = resp.json()["error"]["code"]
-                except (ValueError, KeyError, TypeError):
-                    code = None
-                if not (retry_after.isdigit() and int(retry_after) >= 1 and code == "rate_limited"):
-                    bad_429s.append(f"Retry-After {retry_after!r}, body {resp.text[:200]}")
-
-    threads = [threading.Thread(target=hammer, args=(results[i],), daemon=True) for i in range(connections)]
-    for t in threads:
-        t.start()
-    window["until"] = time.monotonic() + BLAST_SECONDS
-    start.wait()
-    time.sleep(BLAST_SECONDS / 2)
-    during = other.get("/v1/me")  # another token, mid-blast
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    assert not errors, f"{len(errors)} connections failed, e.g. {errors[:3]}"
-    expect(during, 200)
+    during: list[requests.Response] = []
+    got = blast([spin.base + "/v1/me"] * connections, token, BLAST_SECONDS,
+                midway=lambda: during.append(other.get("/v1/me")))  # another token, mid-blast
+    assert not got.errors, f"{len(got.errors)} connections failed, e.g. {got.errors[:3]}"
+    expect(during[0], 200)
     expect(other.get("/v1/me"), 200)
 
-    samples = [s for mine in results for s in mine]
-    statuses = collections.Counter(status for _, _, status in samples)
-    elapsed = max(got for _, got, _ in samples) - min(sent for sent, _, _ in samples)
+    statuses, elapsed = got.statuses, got.elapsed
     admitted, refused = statuses[200], statuses[429]
     bound = (BURST + RATE * elapsed) * SLACK
     figures = (f"{connections} connections: admitted {admitted}, refused {refused}, t {elapsed:.2f} s, "
                f"bound {bound:.1f}, statuses {dict(statuses)}")
     print(figures)
     assert set(statuses) <= {200, 429}, figures
-    assert not bad_429s, f"{len(bad_429s)} malformed 429s, e.g. {bad_429s[:3]}"
+    assert not got.bad_429s, f"{len(got.bad_429s)} malformed 429s, e.g. {got.bad_429s[:3]}"
     assert refused >= 1, figures
     assert admitted >= BURST, f"the limiter must not refuse a fresh key's burst; {figures}"
     assert admitted <= bound, f"the limiter admitted more than burst + rate × t (+5 %); {figures}"

@@ -4,15 +4,14 @@ of them (docs/deploy.md). A cluster of its own, with the documented default limi
 
 from __future__ import annotations
 
-import collections
 import threading
-import time
 
 import pytest
 import requests
 
 from agentloop import OwnWorkspace, bootstrap
 from client import Api
+from blast import blast
 from cluster import Cluster, new_key
 from spinapp import ROOT
 
@@ -95,42 +94,11 @@ def test_rate_limit_is_one_budget_shared_by_every_instance(limited):
     ws = root_ws(limited)
     token = new_key(ws, ["agents:read"], "blast")["spec"]["token"]
     connections = 16
-    start = threading.Barrier(3 * connections + 1)
-    window: dict[str, float] = {}
-    samples: list[tuple[float, float, int]] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def hammer(url: str) -> None:
-        session = requests.Session()
-        headers = {"Authorization": f"Bearer {token}"}
-        mine = []
-        start.wait()
-        while time.monotonic() < window["until"]:
-            sent = time.monotonic()
-            try:
-                resp = session.get(url, headers=headers, timeout=30)
-            except requests.RequestException as e:
-                errors.append(repr(e))
-                return
-            mine.append((sent, time.monotonic(), resp.status_code))
-            if resp.status_code == 429:
-                assert resp.json()["error"]["code"] == "rate_limited"
-                assert int(resp.headers["retry-after"]) >= 1
-        with lock:
-            samples.extend(mine)
-
-    threads = [threading.Thread(target=hammer, args=(app.base + "/v1/me",), daemon=True)
-               for app in limited.instances for _ in range(connections)]
-    for t in threads:
-        t.start()
-    window["until"] = time.monotonic() + BLAST_SECONDS
-    start.wait()
-    for t in threads:
-        t.join(timeout=90)
-    assert not errors, f"{len(errors)} connections failed, e.g. {errors[:3]}"
-    statuses = collections.Counter(status for _, _, status in samples)
-    elapsed = max(got for _, got, _ in samples) - min(sent for sent, _, _ in samples)
+    got = blast([app.base + "/v1/me" for app in limited.instances for _ in range(connections)], token,
+                BLAST_SECONDS)
+    assert not got.errors, f"{len(got.errors)} connections failed, e.g. {got.errors[:3]}"
+    assert not got.bad_429s, f"{len(got.bad_429s)} malformed 429s, e.g. {got.bad_429s[:3]}"
+    statuses, elapsed = got.statuses, got.elapsed
     admitted, refused = statuses[200], statuses[429]
     bound = (BURST + RATE * elapsed) * SLACK
     figures = f"admitted {admitted}, refused {refused}, t {elapsed:.2f} s, bound {bound:.1f}, {dict(statuses)}"
