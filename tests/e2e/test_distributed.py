@@ -115,33 +115,55 @@ def test_an_event_stream_resumes_on_another_instance(cluster, cws, fake_openai):
     assert [e["metadata"]["id"] for _, e in rest] == [e["metadata"]["id"] for e in events(cws, oid)[2:4]]
 
 
-def test_concurrent_writes_on_every_instance_all_succeed(cluster, cws):
+def test_concurrent_writes_on_every_instance_all_succeed(app_variables, tool_server):
     """Writers on three instances contend for one libSQL write lock: each waits its turn (a BUSY
-    `BEGIN` is retried), none gets a 5xx, and every acknowledged write is there."""
-    statuses: collections.Counter = collections.Counter()
-    created: list[str] = []
-    lock = threading.Lock()
+    `BEGIN` is retried), none gets a 5xx, and every acknowledged write is there.
 
-    def write(i: int) -> None:
-        session = requests.Session()
-        base = cluster.instances[i % 3].base
-        for n in range(25):
-            resp = session.post(f"{base}{cws.path}/agents", json={"metadata": {"name": f"contended-{i}-{n}"}},
-                                headers={"Authorization": f"Bearer {cws.token}"}, timeout=60)
-            with lock:
-                statuses[resp.status_code] += 1
-                if resp.status_code == 201:
-                    created.append(resp.json()["metadata"]["id"])
+    On a cluster of its own, and sized to stay below sqld's WAL autocheckpoint (1000 pages): sqld
+    0.24.33 turns one autocheckpoint in ten into a TRUNCATE that resets its queue of waiting
+    writers, and a writer that leaves that queue at the wrong moment can wedge sqld for good (every
+    later request hangs; docs/deploy.md "Known limits"). That is an sqld defect this test must not
+    turn into a flaky failure of every test sharing the server."""
+    cluster = Cluster(size=3, variables=app_variables).start()
+    try:
+        cws = bootstrap(cluster, "contended")
+        statuses: collections.Counter = collections.Counter()
+        created: list[str] = []
+        lock = threading.Lock()
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == {201: 300}, statuses
-    listed = expect(cws.api.get(f"{cws.path}/agents", params={"prefix": "contended-", "limit": 200}), 200)
-    assert listed["pagination"]["total"] == 300
-    assert len(set(created)) == 300
+        def write(i: int) -> None:
+            session = requests.Session()
+            base = cluster.instances[i % 3].base
+            for n in range(WRITES_PER_WRITER):
+                try:
+                    resp = session.post(f"{base}{cws.path}/agents",
+                                        json={"metadata": {"name": f"contended-{i}-{n}"}},
+                                        headers={"Authorization": f"Bearer {cws.token}"}, timeout=60)
+                except requests.RequestException as e:  # counted, so the assertion below reports it
+                    with lock:
+                        statuses[type(e).__name__] += 1
+                    continue
+                with lock:
+                    statuses[resp.status_code] += 1
+                    if resp.status_code == 201:
+                        created.append(resp.json()["metadata"]["id"])
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(WRITERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        total = WRITERS * WRITES_PER_WRITER
+        assert statuses == {201: total}, statuses
+        listed = expect(cws.api.get(f"{cws.path}/agents", params={"prefix": "contended-", "limit": 200}), 200)
+        assert listed["pagination"]["total"] == total
+        assert len(set(created)) == total
+    finally:
+        cluster.stop()
+
+
+WRITERS = 12
+WRITES_PER_WRITER = 8
 
 
 # ---------------------------------------------------------------- schedules and leases
