@@ -58,8 +58,8 @@ def test_create_answers_pending_with_snapshots_and_the_rendered_prompt(ws, fake_
     assert data["agentVariation"]["metadata"] == variation["metadata"]
     assert data["agentVariation"]["spec"] == variation["spec"]
     info = created["info"]
-    assert info["agent"] == {"id": s.agent_id, "name": "agent"}
-    assert info["agentVariation"] == {"id": s.variation_id, "name": "agent-v"}
+    assert info["agent"] == agent["metadata"]  # seed 003: the whole metadata, not a bare reference
+    assert info["agentVariation"] == variation["metadata"]
     assert info["currentContextWindowId"].startswith("ctxwin_")
     assert {k: info[k] for k in ("totalInputTokens", "totalCompletionTokens", "totalToolCalls",
                                  "totalContextWindows")} == {"totalInputTokens": 0, "totalCompletionTokens": 0,

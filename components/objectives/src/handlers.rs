@@ -49,6 +49,12 @@ fn named<T>(
     })
 }
 
+/// The objective `id` (already resolved in this workspace) as its records show it.
+fn owner(db: &Db, id: &str) -> Result<objectives::Owner, ApiError> {
+    objectives::owner(db, id)?
+        .ok_or_else(|| ApiError::not_found(format!("objective `{id}` does not exist")))
+}
+
 fn load(ctx: &Ctx, db: &Db, id: &str) -> Result<Objective, ApiError> {
     let r = Ref::Id(model::ids::ObjectiveId::parse(id).map_err(|_| ApiError::internal())?);
     objectives::get(db, ctx.workspace()?, &r)?.ok_or_else(|| {
@@ -163,17 +169,20 @@ pub fn stream_events(ctx: &Ctx) -> HandlerResult {
 pub fn resume(ctx: &Ctx) -> HandlerResult {
     let body: ContinueRequest = ctx.json()?;
     let a = actor(ctx)?;
-    let event = ctx.write(|db| {
+    let (event, owner) = ctx.write(|db| {
         let o = find(ctx, db, "id")?;
+        let owner = objectives::Owner::of(&o);
         let id = o.metadata.id.clone();
         let window = o
             .info
             .map(|i| i.current_context_window_id)
             .unwrap_or_default();
-        engine::steer::resume(db, &a, &id, &window, body.message).map_err(ApiError::from)
+        let event =
+            engine::steer::resume(db, &a, &id, &window, body.message).map_err(ApiError::from)?;
+        Ok((event, owner))
     })?;
     kick(ctx, &event.objective_id);
-    Ok(Reply::ok(&event.into_wire()))
+    Ok(Reply::ok(&event.into_wire(&owner)))
 }
 
 pub fn cancel(ctx: &Ctx) -> HandlerResult {
@@ -266,7 +275,7 @@ pub fn tool_call(ctx: &Ctx) -> HandlerResult {
     let c = objectives::get_call(ctx.db, &id, call.as_str())?.ok_or_else(|| {
         ApiError::not_found(format!("objective `{id}` has no tool call `{call}`"))
     })?;
-    Ok(Reply::ok(&c.into_wire()))
+    Ok(Reply::ok(&c.into_wire(&owner(ctx.db, &id)?)))
 }
 
 /// Approve, deny and setContent share their shape: one transaction, then a kick.
@@ -276,12 +285,13 @@ fn steer_call(
 ) -> HandlerResult {
     let call = call_id(ctx)?;
     let a = actor(ctx)?;
-    let record = ctx.write(|db| {
+    let (record, owner) = ctx.write(|db| {
         let id = objective_id(ctx, db, "objectiveId")?;
-        f(db, &a, &id, call.as_str()).map_err(ApiError::from)
+        let record = f(db, &a, &id, call.as_str()).map_err(ApiError::from)?;
+        Ok((record, owner(db, &id)?))
     })?;
     kick(ctx, &record.objective_id);
-    Ok(Reply::ok(&record.into_wire()))
+    Ok(Reply::ok(&record.into_wire(&owner)))
 }
 
 pub fn approve(ctx: &Ctx) -> HandlerResult {

@@ -37,6 +37,14 @@ pub fn run(env: Env<'_>, key: &str, write: &mut dyn FnMut(&[u8]) -> bool) {
     let deadline = begun + seconds(&env, "event_stream_max_seconds", 300);
     let heartbeat = seconds(&env, "event_stream_heartbeat_seconds", 15);
     let mut next_beat = begun + heartbeat;
+    let owner = match objectives::owner(&db, &start.objective_id) {
+        Ok(Some(o)) => o,
+        Ok(None) => return,
+        Err(e) => {
+            eprintln!("event stream of {}: {e}", start.objective_id);
+            return;
+        }
+    };
     let mut last = start.after;
     loop {
         // the status is read before the events, so an objective that ends meanwhile
@@ -60,7 +68,7 @@ pub fn run(env: Env<'_>, key: &str, write: &mut dyn FnMut(&[u8]) -> bool) {
         let full = events.len() as i64 == BATCH;
         for e in events {
             let id = e.id.clone();
-            let data = serde_json::to_string(&e.into_wire()).unwrap_or_default();
+            let data = serde_json::to_string(&e.into_wire(&owner)).unwrap_or_default();
             if !write(format!("id: {id}\ndata: {data}\n\n").as_bytes()) {
                 return;
             }

@@ -103,7 +103,7 @@ fn payload(db: &Db, c: &Claimed) -> Result<Result<(String, Vec<u8>), String>, St
     let Some(event) = store::objectives::get_event(db, &c.event_id)? else {
         return Ok(Err("the event no longer exists".into()));
     };
-    let event = event.into_wire();
+    let event = event.into_wire(&store::objectives::Owner::of(&objective));
     let envelope = ObjectiveEventWebhookData {
         kind: event.data.kind(),
         timestamp: event.metadata.created_at.clone(),

@@ -194,7 +194,8 @@ impl<'a> Runner<'a> {
             let who = Creator {
                 account_id: &state.account_id,
                 workspace_id: &state.workspace_id,
-                profile_id: None,
+                // on behalf of whoever created the parent
+                profile_id: state.profile_id.as_deref(),
                 may_use_drafts: false,
             };
             let request = CreateObjectiveRequest {

@@ -25,6 +25,18 @@ pub struct CompactResponse {
 pub struct ContextWindow {
     pub metadata: OperationMetadata,
     pub data: ContextWindowData,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<ContextWindowInfo>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextWindowInfo {
+    /// The profile that created the objective (absent for sub-objectives).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<crate::identity::Profile>,
+    /// The objective the window belongs to.
+    pub objective: OperationMetadata,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -44,9 +44,12 @@ pub struct ObjectiveEvent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventInfo {
+    /// The profile that created the objective (absent for sub-objectives, which the
+    /// engine creates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Profile>,
-    pub objective: BareMetadata,
+    /// The objective the event belongs to.
+    pub objective: OperationMetadata,
 }
 
 /// The event's payload under the key its type names. (Variants differ in size; events

@@ -20,7 +20,9 @@ mod tasks;
 mod tool_calls;
 mod tools;
 
-pub use context_windows::{CompactRequest, CompactResponse, ContextWindow, ContextWindowData};
+pub use context_windows::{
+    CompactRequest, CompactResponse, ContextWindow, ContextWindowData, ContextWindowInfo,
+};
 pub use events::{
     AssistantMessage, AssistantToolCall, Cancelled, ContextWindowCompacted, ErrorEvent, EventData,
     EventInfo, EventType, Finalized, MemoryRead, ObjectiveEvent, SubAgentSpawned, SubAgentStatus,

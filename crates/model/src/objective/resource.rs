@@ -3,8 +3,8 @@
 use super::context_windows::ContextWindow;
 use crate::agent::Agent;
 use crate::identity::Profile;
-use crate::metadata::{Labels, OperationMetadata};
-use crate::variation::{BareMetadata, Variation};
+use crate::metadata::{Labels, OperationMetadata, ResourceMetadata};
+use crate::variation::Variation;
 use crate::JsonObject;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -106,8 +106,10 @@ pub struct ObjectiveData {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectiveInfo {
-    pub agent: BareMetadata,
-    pub agent_variation: BareMetadata,
+    /// The agent's metadata as it was when the objective was created.
+    pub agent: ResourceMetadata,
+    /// The variation's metadata as it was when the objective was created.
+    pub agent_variation: ResourceMetadata,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Profile>,
     /// Variation layers by position, then `memoryStack` in push order (last = top).

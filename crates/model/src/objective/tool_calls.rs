@@ -121,7 +121,12 @@ pub struct ToolCallData {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolCallInfo {
-    pub objective: BareMetadata,
+    /// The profile that created the objective, on whose behalf the model made the call
+    /// (absent for sub-objectives, which the engine creates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<crate::identity::Profile>,
+    /// The objective the call belongs to.
+    pub objective: OperationMetadata,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]

@@ -2,9 +2,9 @@
 
 use crate::db::{json_text, Db, Row, StoreError};
 use crate::list::{self, ListQuery, Listed, Source};
+use crate::objectives::owner::{owner_at, owner_cols, owner_join, Owner};
 use model::metadata::OperationMetadata;
 use model::objective::{EventData, EventInfo, ObjectiveEvent};
-use model::variation::BareMetadata;
 use ports::Value;
 
 /// One event as stored.
@@ -21,23 +21,22 @@ pub struct EventRecord {
 }
 
 impl EventRecord {
-    pub fn into_wire(self) -> ObjectiveEvent {
+    /// The event as the API shows it; `owner` is its objective's. An event written by the
+    /// engine is attributed to the objective's creator.
+    pub fn into_wire(self, owner: &Owner) -> ObjectiveEvent {
         ObjectiveEvent {
             metadata: OperationMetadata::record(
                 self.id,
                 self.account_id,
                 self.workspace_id,
-                self.profile_id,
+                self.profile_id.or_else(|| owner.profile_id()),
                 self.created_at_ms,
             ),
             data: self.data,
             context_window_id: self.window_id,
             info: Some(EventInfo {
-                created_by: None,
-                objective: BareMetadata {
-                    id: self.objective_id,
-                    name: None,
-                },
+                created_by: owner.created_by.clone(),
+                objective: owner.objective.clone(),
             }),
         }
     }
@@ -71,6 +70,7 @@ pub fn insert_event(db: &Db, e: &EventRecord) -> Result<(), StoreError> {
 
 pub(super) const EVENT_COLS: &str =
     "e.id, e.objective_id, e.account_id, e.workspace_id, e.profile_id, e.window_id, e.data, e.created_at";
+const EVENT_NCOLS: usize = 8;
 
 pub(super) fn event_from(row: &[Value]) -> Result<EventRecord, StoreError> {
     let r = Row(row);
@@ -97,9 +97,11 @@ pub fn list_events(
     if let Some(since) = since {
         filters.push(("e.id > ?".to_owned(), vec![Value::from(since)]));
     }
+    let columns = format!("{EVENT_COLS}, {}", owner_cols());
+    let from = format!("FROM objective_events e {}", owner_join("e"));
     let src = Source {
-        columns: EVENT_COLS,
-        from: "FROM objective_events e",
+        columns: &columns,
+        from: &from,
         count_from: "FROM objective_events e",
         alias: "e",
         scope_col: "e.objective_id",
@@ -108,7 +110,10 @@ pub fn list_events(
         filters,
         prefix_col: "e.id",
     };
-    list::run(db, src, q)?.try_map(|row| event_from(&row).map(EventRecord::into_wire))
+    list::run(db, src, q)?.try_map(|row| {
+        let owner = owner_at(&Row(&row), EVENT_NCOLS)?;
+        event_from(&row).map(|e| e.into_wire(&owner))
+    })
 }
 
 /// The conversation of one context window, oldest first.

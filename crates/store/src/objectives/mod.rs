@@ -6,6 +6,7 @@
 //!   usage, output, compaction flag);
 //! - [`lease`]: who may take the next step; every claim is one statement;
 //! - [`events`], [`tool_calls`], [`tasks`], [`windows`]: the per-objective records;
+//! - [`owner`]: the objective a record belongs to, as the record's `info` shows it;
 //! - [`snapshot`]: the tools and sub-agents frozen in at create;
 //! - [`children`]: sub-objectives as their parent sees them;
 //! - [`ids`]: ids that sort in causal order within an objective.
@@ -15,6 +16,7 @@ mod events;
 mod ids;
 mod lease;
 mod objective;
+mod owner;
 mod run;
 mod snapshot;
 mod tasks;
@@ -26,6 +28,7 @@ pub use events::{events_after, get_event, insert_event, list_events, window_even
 pub use ids::{next_id, ObjectiveRecord};
 pub use lease::{claim, claim_idle, claim_next, held_status, park, release, renew};
 pub use objective::{get, insert, list, resolve, NewObjective, ObjectiveFilters};
+pub use owner::{owner, Owner};
 pub use run::{
     add_usage, run_state, set_compact_due, set_output, set_status, status_of, wake, RunState,
 };

@@ -14,7 +14,6 @@ use model::ids::{ObjectiveKind, Ref};
 use model::metadata::OperationMetadata;
 use model::objective::{MemoryReference, Objective, ObjectiveData, ObjectiveInfo, ObjectiveStatus};
 use model::time::format_ms;
-use model::variation::BareMetadata;
 use ports::Value;
 use std::collections::BTreeMap;
 
@@ -105,14 +104,8 @@ pub(super) fn objective_from(row: &[Value], with_info: bool) -> Result<Objective
     let data: ObjectiveData = r.json(9)?;
     let info = if with_info {
         Some(ObjectiveInfo {
-            agent: BareMetadata {
-                id: data.agent.metadata.id.clone(),
-                name: Some(data.agent.metadata.name.clone()),
-            },
-            agent_variation: BareMetadata {
-                id: data.agent_variation.metadata.id.clone(),
-                name: Some(data.agent_variation.metadata.name.clone()),
-            },
+            agent: data.agent.metadata.clone(),
+            agent_variation: data.agent_variation.metadata.clone(),
             created_by: profile_at(&r, OBJECTIVE_NCOLS)?,
             effective_memory_stack: r.json(10)?,
             current_context_window_id: r.text(11)?,

@@ -11,6 +11,8 @@ pub struct RunState {
     pub id: String,
     pub account_id: String,
     pub workspace_id: String,
+    /// Who created the objective; its sub-objectives are created on their behalf.
+    pub profile_id: Option<String>,
     pub status: ObjectiveStatus,
     pub data: ObjectiveData,
     pub secrets: BTreeMap<String, String>,
@@ -27,7 +29,7 @@ pub struct RunState {
 pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, StoreError> {
     let row = db.one(
         "SELECT id, account_id, workspace_id, status, data, secrets, window_id, tool_calls,
-             memory_stack, sub_agents, episodic_layer_id, compact_due
+             memory_stack, sub_agents, episodic_layer_id, compact_due, profile_id
          FROM objectives WHERE id = ?1 AND lease_owner = ?2",
         &[id.into(), owner.into()],
     )?;
@@ -46,6 +48,7 @@ pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, Sto
         sub_agents: r.json(9)?,
         episodic_layer_id: r.opt_text(10)?,
         compact_due: r.int(11)? != 0,
+        profile_id: r.opt_text(12)?,
     }))
 }
 

@@ -2,13 +2,13 @@
 
 use crate::db::{json_text, Db, Row, StoreError};
 use crate::list::{self, ListQuery, Listed, Source};
+use crate::objectives::owner::{owner_at, owner_cols, owner_join, Owner};
 use model::metadata::OperationMetadata;
 use model::objective::{
     CallableTool, ExecutionStatus, ObjectiveToolCall, ToolCallData, ToolCallInfo, ToolCallResult,
     ToolCallStatus,
 };
 use model::time::format_ms;
-use model::variation::BareMetadata;
 use ports::Value;
 
 /// One tool call as stored.
@@ -39,13 +39,15 @@ pub struct ToolCallRecord {
 }
 
 impl ToolCallRecord {
-    pub fn into_wire(self) -> ObjectiveToolCall {
+    /// The call as the API shows it; `owner` is its objective's, on whose creator's
+    /// behalf the model made it.
+    pub fn into_wire(self, owner: &Owner) -> ObjectiveToolCall {
         ObjectiveToolCall {
             metadata: OperationMetadata::record(
                 self.id,
                 self.account_id,
                 self.workspace_id,
-                None,
+                owner.profile_id(),
                 self.created_at_ms,
             ),
             data: ToolCallData {
@@ -63,10 +65,8 @@ impl ToolCallRecord {
             status: self.status,
             execution_status: self.execution_status,
             info: Some(ToolCallInfo {
-                objective: BareMetadata {
-                    id: self.objective_id,
-                    name: None,
-                },
+                created_by: owner.created_by.clone(),
+                objective: owner.objective.clone(),
             }),
         }
     }
@@ -89,6 +89,7 @@ pub(super) const CALL_COLS: &str =
     c.execution_status, c.callable, c.target, c.function_name, c.arguments, c.memo, c.result,
     c.error, c.attempts, c.content_deadline, c.changed_by, c.created_at, c.updated_at,
     c.child_objective_id";
+const CALL_NCOLS: usize = 20;
 
 pub(super) fn call_from(row: &[Value]) -> Result<ToolCallRecord, StoreError> {
     let r = Row(row);
@@ -233,9 +234,11 @@ fn calls_page(
     if let Some(s) = status {
         filters.push(("c.status = ?".to_owned(), vec![Value::from(s.as_str())]));
     }
+    let columns = format!("{CALL_COLS}, {}", owner_cols());
+    let from = format!("FROM objective_tool_calls c {}", owner_join("c"));
     let src = Source {
-        columns: CALL_COLS,
-        from: "FROM objective_tool_calls c",
+        columns: &columns,
+        from: &from,
         count_from: "FROM objective_tool_calls c",
         alias: "c",
         scope_col,
@@ -244,7 +247,10 @@ fn calls_page(
         filters,
         prefix_col: "c.function_name",
     };
-    list::run(db, src, q)?.try_map(|row| call_from(&row).map(ToolCallRecord::into_wire))
+    list::run(db, src, q)?.try_map(|row| {
+        let owner = owner_at(&Row(&row), CALL_NCOLS)?;
+        call_from(&row).map(|c| c.into_wire(&owner))
+    })
 }
 
 /// The calls of this window that still owe the model an answer, in order.

@@ -2,16 +2,27 @@
 
 use crate::db::{Db, Row, StoreError};
 use crate::list::{self, ListQuery, Listed, Source};
+use crate::objectives::owner::{owner_at, owner_cols, owner_join};
 use model::metadata::OperationMetadata;
-use model::objective::{ContextWindow, ContextWindowData};
+use model::objective::{ContextWindow, ContextWindowData, ContextWindowInfo};
 use ports::Value;
 
 // ---- context windows
 
+const WINDOW_NCOLS: usize = 9;
+
+/// A window from its columns followed by its owner's ([`owner_cols`]).
 pub(super) fn window_from(row: &[Value]) -> Result<ContextWindow, StoreError> {
     let r = Row(row);
+    let owner = owner_at(&r, WINDOW_NCOLS)?;
     Ok(ContextWindow {
-        metadata: OperationMetadata::record(r.text(0)?, r.text(2)?, r.text(3)?, None, r.int(8)?),
+        metadata: OperationMetadata::record(
+            r.text(0)?,
+            r.text(2)?,
+            r.text(3)?,
+            owner.profile_id(),
+            r.int(8)?,
+        ),
         data: ContextWindowData {
             objective_id: r.text(1)?,
             sequence: r.int(4)?,
@@ -19,6 +30,10 @@ pub(super) fn window_from(row: &[Value]) -> Result<ContextWindow, StoreError> {
             completion_tokens: r.int(6)?,
             previous_window_continue_instructions: r.opt_text(7)?,
         },
+        info: Some(ContextWindowInfo {
+            created_by: owner.created_by,
+            objective: owner.objective,
+        }),
     })
 }
 
@@ -27,10 +42,15 @@ pub fn list_windows(
     objective_id: &str,
     q: &ListQuery,
 ) -> Result<Listed<ContextWindow>, StoreError> {
+    let columns = format!(
+        "w.id, w.objective_id, w.account_id, w.workspace_id, w.sequence, w.prompt_tokens,
+         w.completion_tokens, w.continue_instructions, w.created_at, {}",
+        owner_cols()
+    );
+    let from = format!("FROM context_windows w {}", owner_join("w"));
     let src = Source {
-        columns: "w.id, w.objective_id, w.account_id, w.workspace_id, w.sequence, w.prompt_tokens,
-                  w.completion_tokens, w.continue_instructions, w.created_at",
-        from: "FROM context_windows w",
+        columns: &columns,
+        from: &from,
         count_from: "FROM context_windows w",
         alias: "w",
         scope_col: "w.objective_id",
@@ -113,5 +133,6 @@ pub fn open_window(db: &Db, w: &NewWindow) -> Result<ContextWindow, StoreError> 
             completion_tokens: 0,
             previous_window_continue_instructions: w.continue_instructions.map(str::to_owned),
         },
+        info: None,
     })
 }

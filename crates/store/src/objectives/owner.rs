@@ -1,0 +1,75 @@
+//! The objective a record belongs to, as its records show it in `info`: the objective's
+//! metadata and the profile that created it. Read by a join next to the record's own
+//! columns (lists) or by one lookup (single reads).
+
+use crate::db::{Db, Row, StoreError};
+use crate::identity::{profile_at, PROFILE_COLS};
+use model::identity::Profile;
+use model::metadata::OperationMetadata;
+use model::time::format_ms;
+use ports::Value;
+
+/// The owning objective of an event, tool call or context window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Owner {
+    pub objective: OperationMetadata,
+    pub created_by: Option<Profile>,
+}
+
+impl Owner {
+    /// The owner as a read objective already carries it.
+    pub fn of(o: &model::objective::Objective) -> Self {
+        Owner {
+            objective: o.metadata.clone(),
+            created_by: o.info.as_ref().and_then(|i| i.created_by.clone()),
+        }
+    }
+
+    /// The profile a system-written record (tool call, window) is attributed to: the
+    /// objective's creator, on whose behalf the engine runs it.
+    pub fn profile_id(&self) -> Option<String> {
+        self.objective.profile_id.clone()
+    }
+}
+
+const OBJECTIVE_COLS: &str = "o.id, o.account_id, o.workspace_id, o.profile_id, o.created_at, \
+                              o.external_id, o.labels";
+const OBJECTIVE_NCOLS: usize = 7;
+
+/// Columns read after a record's own, with [`owner_join`].
+pub(super) fn owner_cols() -> String {
+    format!("{OBJECTIVE_COLS}, {PROFILE_COLS}")
+}
+
+/// Joins the owning objective (`o`) and its creator (`p`) to a record aliased `alias`.
+pub(super) fn owner_join(alias: &str) -> String {
+    format!(
+        "JOIN objectives o ON o.id = {alias}.objective_id LEFT JOIN profiles p ON p.id = o.profile_id"
+    )
+}
+
+/// Reads an owner from [`owner_cols`] starting at column `at`.
+pub(super) fn owner_at(r: &Row, at: usize) -> Result<Owner, StoreError> {
+    Ok(Owner {
+        objective: OperationMetadata {
+            id: r.text(at)?,
+            account_id: r.text(at + 1)?,
+            workspace_id: r.text(at + 2)?,
+            profile_id: r.opt_text(at + 3)?,
+            created_at: format_ms(r.int(at + 4)?),
+            external_id: r.opt_text(at + 5)?,
+            labels: r.json(at + 6)?,
+        },
+        created_by: profile_at(r, at + OBJECTIVE_NCOLS)?,
+    })
+}
+
+/// The owner of objective `id`, if it exists.
+pub fn owner(db: &Db, objective_id: &str) -> Result<Option<Owner>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM objectives o LEFT JOIN profiles p ON p.id = o.profile_id WHERE o.id = ?1",
+        owner_cols()
+    );
+    let row = db.one(&sql, &[Value::from(objective_id)])?;
+    row.map(|r| owner_at(&Row(&r), 0)).transpose()
+}

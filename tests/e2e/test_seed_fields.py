@@ -1,0 +1,94 @@
+"""Seed 003's read-only `info` fields on an objective's records (issue 15): an objective's `info`
+carries the agent's and variation's full metadata; its events, tool calls and context windows carry
+the objective's OperationMetadata and the profile that created it, and a `profileId` (the record's
+own actor, else the objective's creator, on whose behalf the engine writes). Sub-objectives are
+created on behalf of whoever created the parent."""
+
+from __future__ import annotations
+
+from agentloop import create, events, get, obj_path, tool_call_path, tool_calls, wait_status, wait_tool_call
+from client import expect, jwt_claims
+from fakes import text, tool_calls as calls_reply
+from test_engine_depth import agent_setup, children
+from test_objectives import ORDER_ARGS, order_scenario
+
+
+def creator(ws) -> str:
+    return jwt_claims(ws.token)["sub"]
+
+
+def assert_owned(record: dict, objective: dict, profile_id: str) -> None:
+    """`record` names `objective` by its whole metadata, and its creator's profile."""
+    info = record["info"]
+    assert info["objective"] == objective["metadata"], info["objective"]
+    assert info["createdBy"]["metadata"]["id"] == profile_id
+    assert info["createdBy"]["spec"]["type"] == "PROFILE_TYPE_API_KEY"
+    assert info["createdBy"] == objective["info"]["createdBy"]
+    assert record["metadata"]["profileId"] == profile_id
+
+
+def test_objective_info_names_the_agent_and_variation_by_their_whole_metadata(ws, fake_openai):
+    s = agent_setup(ws, "described")
+    fake_openai.script(s.model, [text("done")])
+    created = create(ws, s.agent_id, "hello")
+    agent = expect(ws.api.get(f"{ws.path}/agents/{s.agent_id}"), 200)
+    variation = expect(ws.api.get(f"{ws.path}/agents/{s.agent_id}/variations/{s.variation_id}"), 200)
+    for o in (created, get(ws, created["metadata"]["id"])):
+        assert o["info"]["agent"] == agent["metadata"]
+        assert o["info"]["agentVariation"] == variation["metadata"]
+        assert set(o["info"]["agent"]) >= {"id", "accountId", "workspaceId", "profileId", "createdAt", "name"}
+
+
+def test_events_tool_calls_and_windows_carry_their_objective_and_its_creator(ws, fake_openai, tool_server):
+    s, _, _ = order_scenario(ws, tool_server, requires_approval=True)
+    fake_openai.script(s.model, [calls_reply([("c1", "create_order", ORDER_ARGS)]), text("ordered")])
+    oid = create(ws, s.agent_id)["metadata"]["id"]
+    wait_status(ws, oid, "WAITING_FOR_APPROVAL")
+    objective = get(ws, oid)
+    me = creator(ws)
+
+    # the waiting call, read four ways: the objective's list, one read, the inbox, and :approve
+    call = wait_tool_call(ws, oid, status="TOOL_CALL_STATUS_WAITING_FOR_APPROVAL")
+    assert_owned(call, objective, me)
+    tcid = call["metadata"]["id"]
+    one = expect(ws.api.get(tool_call_path(ws, oid, tcid)), 200)
+    assert one == call
+    [inboxed] = expect(ws.api.get(f"{ws.path}/tool_calls",
+                                  params={"status": "TOOL_CALL_STATUS_WAITING_FOR_APPROVAL"}), 200)["items"]
+    assert inboxed == call
+    approved = expect(ws.api.post(f"{tool_call_path(ws, oid, tcid)}:approve"), 200)
+    assert_owned(approved, objective, me)
+    assert approved["data"]["statusChangedBy"] == me
+
+    wait_status(ws, oid, "COMPLETED")
+    done = get(ws, oid)
+    [rec] = tool_calls(ws, oid)
+    assert_owned(rec, done, me)
+
+    # every event, engine-written or not, names the objective and a profile
+    evts = expect(ws.api.get(f"{obj_path(ws, oid)}/events"), 200)["items"]
+    assert len(evts) == len(events(ws, oid)) >= 4
+    for e in evts:
+        assert_owned(e, done, me)
+
+    # context windows: the list and the objective's own
+    windows = expect(ws.api.get(f"{obj_path(ws, oid)}/context_windows"), 200)["items"]
+    assert [w["metadata"]["id"] for w in windows] == [done["info"]["currentContextWindowId"]]
+    for w in windows + done["contextWindows"]:
+        assert_owned(w, done, me)
+
+
+def test_a_sub_objective_is_created_on_behalf_of_the_parents_creator(ws, fake_openai):
+    parent = agent_setup(ws, "lead")
+    helper = agent_setup(ws, "helper")
+    parent.assign({"agentId": helper.agent_id})
+    fake_openai.script(parent.model, [calls_reply([("c1", "helper", {"prompt": "look it up"})]), text("Done.")])
+    fake_openai.script(helper.model, [text("found it")])
+    pid = create(ws, parent.agent_id)["metadata"]["id"]
+    wait_status(ws, pid, "COMPLETED")
+    [kid] = children(ws, pid)
+    kid = get(ws, kid["metadata"]["id"])
+    assert kid["metadata"]["profileId"] == creator(ws)
+    assert kid["info"]["createdBy"] == get(ws, pid)["info"]["createdBy"]
+    for e in expect(ws.api.get(f"{obj_path(ws, kid['metadata']['id'])}/events"), 200)["items"]:
+        assert_owned(e, kid, creator(ws))
