@@ -194,3 +194,57 @@ def test_objective_responses_match_their_schemas(doc, ws, fake_openai, tool_serv
     check_response(doc, f"{ws_base}/objectives/{{id}}:cancel", "post", 200, cancelled)
     check_response(doc, f"{ws_base}/objectives/{{objectiveId}}/events", "get", 200,
                    expect(ws.api.get(f"{base}/events"), 200))
+
+
+# ---- the rules the server enforces are in the schema (issue 15)
+
+
+def resolve(doc: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def test_path_ids_have_their_patterns_and_real_ids_match_them(doc, ws):
+    agent = expect(ws.api.post(f"{ws.path}/agents", {"metadata": {"name": "patterned"}}), 201)
+    pattern = doc["paths"]["/v1/workspaces/{workspaceId}/agents/{id}"]["get"]["parameters"]
+    by_name = {p["name"]: p["schema"]["pattern"] for p in pattern}
+    assert re.fullmatch(by_name["id"], agent["metadata"]["id"])
+    assert re.fullmatch(by_name["id"], "external_id:crm-7")
+    assert re.fullmatch(by_name["workspaceId"], ws.id)
+    assert not re.fullmatch(by_name["id"], ws.id)  # another kind's id
+    # every id-like path parameter has one, and the server refuses what it rules out
+    for path, item in doc["paths"].items():
+        for op in item.values():
+            for p in op.get("parameters", []):
+                if p["in"] == "path" and p["name"].endswith(("Id", "id")):
+                    assert "pattern" in p["schema"], (path, p["name"])
+    expect(ws.api.get(f"{ws.path}/agents/{ws.id}"), 400)
+
+
+def test_number_ranges_formats_and_lengths_are_declared(doc):
+    schemas = doc["components"]["schemas"]
+    spec = schemas["VariationSpec"]["properties"]
+    assert spec["weight"]["minimum"] == 0
+    model_config = resolve(doc, {"$ref": spec["modelConfig"]["$ref"]} if "$ref" in spec["modelConfig"]
+                           else next(s for s in spec["modelConfig"]["anyOf"] if "$ref" in s))
+    assert (model_config["properties"]["temperature"]["minimum"], model_config["properties"]["temperature"]["maximum"]) \
+        == (0, 1)
+    threshold = schemas["CompactionConfig"]["properties"]["triggerThreshold"]
+    assert (threshold["exclusiveMinimum"], threshold["maximum"]) == (0, 1)
+    for name in ("ResourceMetadata", "OperationMetadata", "AccountResourceMetadata"):
+        assert schemas[name]["properties"]["createdAt"]["format"] == "date-time", name
+    name = schemas["MetadataInput"]["properties"]["name"]
+    assert (name["minLength"], name["maxLength"]) == (1, 200)
+
+
+def test_creates_require_metadata_name_and_every_error_status_is_described(doc, ws):
+    create = doc["paths"]["/v1/workspaces/{workspaceId}/agents"]["post"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]
+    assert {"required": ["metadata"], "properties": {"metadata": {"required": ["name"]}}} in body["allOf"]
+    update = doc["paths"]["/v1/workspaces/{workspaceId}/agents/{id}"]["patch"]
+    assert "allOf" not in update["requestBody"]["content"]["application/json"]["schema"]
+    assert {"400", "401", "403", "404", "405", "409", "413", "415", "429", "500", "503"} <= set(create["responses"])
+    # and the wire agrees: no name, a 400 naming it
+    err = expect(ws.api.post(f"{ws.path}/agents", {"metadata": {}}), 400)
+    assert [d["field"] for d in err["error"]["details"]] == ["metadata.name"]

@@ -59,6 +59,8 @@ pub fn document() -> Value {
                 "MethodNotAllowed": error_response("The path exists; the method does not (see `Allow`)"),
                 "Conflict": error_response("Conflicts with the current state"),
                 "PayloadTooLarge": error_response("Request body over 1 MiB"),
+                "UnsupportedMediaType": error_response("A body sent with a `Content-Type` other than `application/json` (none is read as JSON)"),
+                "Unavailable": error_response("The database is unreachable or shedding load; retry shortly"),
                 "RateLimited": rate_limited,
                 "Internal": error_response("Unexpected failure; quote `x-request-id`")
             }
@@ -75,8 +77,12 @@ fn operation(
 ) -> Value {
     let mut parameters = Vec::new();
     for name in path_params(path) {
+        let mut schema = json!({"type": "string"});
+        if let Some(prefix) = id_prefix(path, name) {
+            schema["pattern"] = json!(id_pattern(prefix));
+        }
         parameters.push(json!({
-            "name": name, "in": "path", "required": true, "schema": {"type": "string"},
+            "name": name, "in": "path", "required": true, "schema": schema,
             "description": if name == "id" || name.ends_with("Id") { "Id, or `external_id:<value>` where supported" } else { "" }
         }));
     }
@@ -146,6 +152,12 @@ fn operation(
     if op.method.mutates() {
         refs.push(("409", "Conflict"));
     }
+    if op.body.is_some() {
+        refs.push(("415", "UnsupportedMediaType"));
+    }
+    if matches!(op.auth, Auth::Token(_) | Auth::Bootstrap) {
+        refs.push(("503", "Unavailable"));
+    }
     for (status, name) in refs {
         responses.insert(
             status.into(),
@@ -161,8 +173,16 @@ fn operation(
         "responses": responses,
     });
     if let Some(body) = op.body {
+        let mut schema = body(g).to_value();
+        if names_on_create(g, &schema) {
+            // creates require `metadata.name`; the input type is shared with updates
+            schema = json!({"allOf": [schema, {
+                "required": ["metadata"],
+                "properties": {"metadata": {"required": ["name"]}}
+            }]});
+        }
         out["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": body(g)}}});
+            json!({"required": true, "content": {"application/json": {"schema": schema}}});
     }
     match op.auth {
         Auth::Public => out["security"] = json!([]),
@@ -206,6 +226,70 @@ fn query_param(name: &str, kind: ParamKind, description: &str) -> Value {
         p["explode"] = json!(true);
     }
     p
+}
+
+/// Whether `schema` is a create body whose `metadata` is the shared input type (its
+/// `name` optional on update, required on create).
+fn names_on_create(g: &schemars::SchemaGenerator, schema: &Value) -> bool {
+    let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) else {
+        return false;
+    };
+    let Some(def) = g.definitions().get(name) else {
+        return false;
+    };
+    let metadata_required = def["required"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|f| f == "metadata"));
+    metadata_required
+        && def["properties"]["metadata"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("/MetadataInput"))
+}
+
+/// The id prefix path parameter `name` takes: from its name, or for `{id}` from the
+/// collection before it.
+fn id_prefix(path: &str, name: &str) -> Option<&'static str> {
+    use model::ids::*;
+    Some(match name {
+        "workspaceId" => WorkspaceKind::PREFIX,
+        "agentId" => AgentKind::PREFIX,
+        "variationId" => VariationKind::PREFIX,
+        "objectiveId" => ObjectiveKind::PREFIX,
+        "toolSetId" => ToolSetKind::PREFIX,
+        "memoryLayerId" => MemoryLayerKind::PREFIX,
+        "id" => {
+            let before = path.split("/{id}").next()?;
+            match before.rsplit('/').next()? {
+                "agents" => AgentKind::PREFIX,
+                "api_keys" => ApiKeyKind::PREFIX,
+                "assignments" => AssignmentKind::PREFIX,
+                "entries" => MemoryEntryKind::PREFIX,
+                "memory_layer_assignments" => MemoryLayerAssignmentKind::PREFIX,
+                "memory_layers" => MemoryLayerKind::PREFIX,
+                "objectives" => ObjectiveKind::PREFIX,
+                "schedules" => ScheduleKind::PREFIX,
+                "tasks" => TaskKind::PREFIX,
+                "tool_calls" => ToolCallKind::PREFIX,
+                "tool_sets" => ToolSetKind::PREFIX,
+                "tools" => ToolKind::PREFIX,
+                "variations" => VariationKind::PREFIX,
+                "webhook_deliveries" => DeliveryKind::PREFIX,
+                "workspace_secrets" => SecretKind::PREFIX,
+                "workspaces" => WorkspaceKind::PREFIX,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// An id of `prefix` (a ULID after it) or an external id reference. A superset of what
+/// the server accepts: a ULID must also decode, and not every kind has external ids.
+fn id_pattern(prefix: &str) -> String {
+    format!(
+        "^({prefix}_[0-9A-Za-z]{{26}}|external_id:[A-Za-z0-9._~:@+=-]{{1,{}}})$",
+        model::metadata::MAX_EXTERNAL_ID_CHARS
+    )
 }
 
 fn path_params(path: &str) -> Vec<&str> {

@@ -110,6 +110,7 @@ pub struct ApiKeySpec {
     pub scopes: Vec<String>,
     /// When the key stops working; absent = never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
 }
 
@@ -123,6 +124,7 @@ pub struct ApiKeyInfo {
     /// Workspaces the key can reach.
     pub workspace_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub last_rotated_at: Option<String>,
 }
 
@@ -139,6 +141,7 @@ pub struct ApiKeySpecInput {
     pub scopes: Option<Vec<String>>,
     /// RFC 3339; must be in the future. Fixed at create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
 }
 
@@ -208,6 +211,7 @@ pub struct Me {
     pub profile: Profile,
     pub account: Account,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
 }
 

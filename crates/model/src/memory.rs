@@ -43,6 +43,7 @@ pub struct MemoryLayerSpec {
     pub episodic_key: Option<String>,
     /// Episodic layers: when the layer becomes eligible for cleanup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
     /// True for layers the runtime owns; they are read-only through the API.
     pub system_managed: bool,
@@ -55,6 +56,7 @@ pub struct MemoryLayerInfo {
     pub created_by: Option<Profile>,
     pub entry_count: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub last_used_at: Option<String>,
 }
 

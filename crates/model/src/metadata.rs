@@ -23,7 +23,9 @@ pub struct ResourceMetadata {
     pub workspace_id: String,
     /// The profile that created the resource.
     pub profile_id: String,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
+    #[schemars(extend("format" = "date-time"))]
     pub updated_at: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,6 +44,7 @@ pub struct AccountResourceMetadata {
     pub id: String,
     pub account_id: String,
     pub profile_id: String,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +62,7 @@ pub struct OperationMetadata {
     pub workspace_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<String>,
+    #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -95,6 +99,7 @@ impl OperationMetadata {
 pub struct MetadataInput {
     /// Required on create, at most 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 200))]
     pub name: Option<String>,
     /// Your own identifier, unique per workspace and kind; usable as `external_id:<value>` in paths.
     #[serde(default, skip_serializing_if = "Option::is_none")]

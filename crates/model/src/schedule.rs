@@ -123,15 +123,18 @@ pub struct AgentScheduleInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Profile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub last_fire_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_objective_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub last_skipped_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_skip_reason: Option<String>,
     /// Absent when PAUSED/ARCHIVED or when nothing is left to fire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub next_fire_at: Option<String>,
     pub total_fires: i64,
     /// The next five fire times (preview; also on dry runs).

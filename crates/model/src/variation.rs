@@ -49,6 +49,7 @@ pub struct VariationSpec {
     /// ≥ 0; P(v) = weight / Σ weights under WEIGHTED selection; 0 = never picked
     /// automatically. Defaults to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
     pub weight: Option<f64>,
 }
 
@@ -61,6 +62,7 @@ pub struct CompactionConfig {
     pub tool_result_clearing: Option<ToolResultClearing>,
     /// Fraction of the model's context window, in (0, 1]; default 0.75.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("exclusiveMinimum" = 0), range(max = 1))]
     pub trigger_threshold: Option<f64>,
 }
 
@@ -130,6 +132,7 @@ pub struct ModelConfig {
     pub model_id: Option<String>,
     /// In [0, 1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1))]
     pub temperature: Option<f64>,
 }
 

@@ -39,9 +39,11 @@ pub struct WebhookDeliveryData {
     pub status: DeliveryStatus,
     pub attempt_count: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub last_attempt_at: Option<String>,
     /// When the next attempt is due (pending deliveries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub next_attempt_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<i64>,
@@ -61,6 +63,7 @@ pub struct WebhookDeliveryData {
 pub struct ObjectiveEventWebhookData {
     #[serde(rename = "type")]
     pub kind: EventType,
+    #[schemars(extend("format" = "date-time"))]
     pub timestamp: String,
     pub data: WebhookPayload,
 }

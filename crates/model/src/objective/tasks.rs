@@ -19,5 +19,6 @@ pub struct TaskData {
     pub task: String,
     pub completed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub completed_at: Option<String>,
 }

@@ -113,6 +113,7 @@ pub struct ToolCallData {
     pub context_window_id: String,
     /// For bare tools: when the call fails if no content was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub content_deadline: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_changed_by: Option<String>,

@@ -66,6 +66,7 @@ pub struct WorkspaceSecretInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Profile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub last_used_at: Option<String>,
 }
 

@@ -52,6 +52,7 @@ pub struct ToolInfo {
     pub tool_set: BareMetadata,
     /// When a sync last saw this tool missing from its MCP server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub vanished_at: Option<String>,
 }
 
