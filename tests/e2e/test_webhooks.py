@@ -306,7 +306,8 @@ def test_a_receiver_down_for_the_whole_run_fails_then_retry_delivers(ws, fake_op
         assert_delivery_shape(d, ws, s.agent_id, rx.url)
         assert d["data"]["attemptCount"] == MAX_ATTEMPTS, d
         assert isinstance(d["data"].get("errorMessage"), str) and d["data"]["errorMessage"].strip(), d
-        assert "httpStatusCode" not in d["data"], "no HTTP answer was ever received"
+        assert d["data"]["httpStatusCode"] == 0, "no HTTP answer was ever received"
+        assert d["data"]["responseContentLength"] == "0"
         assert d["data"]["lastAttemptAt"].endswith("Z")
     first, later = (by_event(ds)[e["metadata"]["id"]]["metadata"]["id"] for e in evts)
 
@@ -352,7 +353,8 @@ def test_410_gone_disables_the_delivery_and_the_pending_ones_to_that_url(ws, fak
     ds = by_event(wait_settled(ws, s.agent_id, 2, DISABLED))
     gone, held = ds[first_event]["data"], ds[later_event]["data"]
     assert gone["attemptCount"] == 1 and gone["httpStatusCode"] == 410, gone
-    assert held["attemptCount"] == 0 and "httpStatusCode" not in held, held
+    assert held["attemptCount"] == 0 and held["httpStatusCode"] == 0 and held["latencyMs"] == 0, held
+    assert held["responseContentLength"] == "0" and "lastAttemptAt" not in held, held
     assert len(rx.hits()) == 1, "a disabled delivery is not sent"
 
     # a disabled delivery can be re-queued by hand

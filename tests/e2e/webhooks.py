@@ -50,10 +50,10 @@ USER_MESSAGE = "OBJECTIVE_EVENT_TYPE_USER_MESSAGE"
 ASSISTANT_MESSAGE = "OBJECTIVE_EVENT_TYPE_ASSISTANT_MESSAGE"
 
 # What a delivery's `data` may hold (docs/api.md §6.1 `WebhookDeliveryData`, plus `nextAttemptAt` while pending).
+# Seed 001 requires httpStatusCode, latencyMs and responseContentLength: 0 / "0" until an HTTP answer comes.
 DELIVERY_DATA_REQUIRED = {"agentId", "objectiveId", "objectiveEventId", "eventType", "webhookId", "webhookUrl",
-                          "status", "attemptCount"}
-DELIVERY_DATA_OPTIONAL = {"lastAttemptAt", "nextAttemptAt", "httpStatusCode", "latencyMs", "responseHeaders",
-                          "responseContentLength", "errorMessage"}
+                          "status", "attemptCount", "httpStatusCode", "latencyMs", "responseContentLength"}
+DELIVERY_DATA_OPTIONAL = {"lastAttemptAt", "nextAttemptAt", "responseHeaders", "errorMessage"}
 
 
 # ---------------------------------------------------------------- the receiver
@@ -433,8 +433,8 @@ def assert_delivery_shape(d: dict, ws, agent_id: str, url: str) -> None:
     if "responseHeaders" in data:
         headers = data["responseHeaders"]
         assert isinstance(headers, dict) and all(k == k.lower() and isinstance(v, str) for k, v in headers.items()), d
-    if "responseContentLength" in data:
-        assert isinstance(data["responseContentLength"], str) and data["responseContentLength"].isdigit(), d
+    assert isinstance(data["responseContentLength"], str) and data["responseContentLength"].isdigit(), d
+    assert isinstance(data["httpStatusCode"], int) and isinstance(data["latencyMs"], int), d
 
 
 # ---------------------------------------------------------------- ordering

@@ -45,15 +45,16 @@ pub struct WebhookDeliveryData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "date-time"))]
     pub next_attempt_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http_status_code: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<i64>,
+    /// The last attempt's HTTP status; 0 while no HTTP answer was received (not yet
+    /// attempted, or the receiver was unreachable).
+    pub http_status_code: i64,
+    /// The last attempt's duration; 0 before the first attempt.
+    pub latency_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_headers: Option<BTreeMap<String, String>>,
-    /// Bytes in the response body (the body itself is never stored).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_content_length: Option<String>,
+    /// Bytes in the last response's body (the body itself is never stored); "0" while no
+    /// HTTP answer was received.
+    pub response_content_length: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }

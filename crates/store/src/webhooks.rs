@@ -65,10 +65,10 @@ fn from_row(row: &[Value]) -> Result<WebhookDelivery, StoreError> {
             } else {
                 None
             },
-            http_status_code: r.opt_int(12)?,
-            latency_ms: r.opt_int(13)?,
+            http_status_code: r.opt_int(12)?.unwrap_or(0),
+            latency_ms: r.opt_int(13)?.unwrap_or(0),
             response_headers: headers,
-            response_content_length: r.opt_int(15)?.map(|n| n.to_string()),
+            response_content_length: r.opt_int(15)?.unwrap_or(0).to_string(),
             error_message: r.opt_text(16)?,
         },
     })
