@@ -58,12 +58,14 @@ def test_events_tool_calls_and_windows_carry_their_objective_and_its_creator(ws,
     assert inboxed == call
     approved = expect(ws.api.post(f"{tool_call_path(ws, oid, tcid)}:approve"), 200)
     assert_owned(approved, objective, me)
-    assert approved["data"]["statusChangedBy"] == me
+    assert approved["data"]["statusChangedBy"]["metadata"]["id"] == me  # seed 003: a Profile
+    assert approved["data"]["statusChangedBy"] == objective["info"]["createdBy"]
 
     wait_status(ws, oid, "COMPLETED")
     done = get(ws, oid)
     [rec] = tool_calls(ws, oid)
     assert_owned(rec, done, me)
+    assert rec["data"]["statusChangedBy"] == approved["data"]["statusChangedBy"]
 
     # every event, engine-written or not, names the objective and a profile
     evts = expect(ws.api.get(f"{obj_path(ws, oid)}/events"), 200)["items"]

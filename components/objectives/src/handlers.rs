@@ -275,7 +275,8 @@ pub fn tool_call(ctx: &Ctx) -> HandlerResult {
     let c = objectives::get_call(ctx.db, &id, call.as_str())?.ok_or_else(|| {
         ApiError::not_found(format!("objective `{id}` has no tool call `{call}`"))
     })?;
-    Ok(Reply::ok(&c.into_wire(&owner(ctx.db, &id)?)))
+    let owner = owner(ctx.db, &id)?;
+    Ok(Reply::ok(&objectives::wire_call(ctx.db, c, &owner)?))
 }
 
 /// Approve, deny and setContent share their shape: one transaction, then a kick.
@@ -285,13 +286,14 @@ fn steer_call(
 ) -> HandlerResult {
     let call = call_id(ctx)?;
     let a = actor(ctx)?;
-    let (record, owner) = ctx.write(|db| {
+    let (wire, objective) = ctx.write(|db| {
         let id = objective_id(ctx, db, "objectiveId")?;
         let record = f(db, &a, &id, call.as_str()).map_err(ApiError::from)?;
-        Ok((record, owner(db, &id)?))
+        let owner = owner(db, &id)?;
+        Ok((objectives::wire_call(db, record, &owner)?, id))
     })?;
-    kick(ctx, &record.objective_id);
-    Ok(Reply::ok(&record.into_wire(&owner)))
+    kick(ctx, &objective);
+    Ok(Reply::ok(&wire))
 }
 
 pub fn approve(ctx: &Ctx) -> HandlerResult {

@@ -115,8 +115,9 @@ pub struct ToolCallData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "date-time"))]
     pub content_deadline: Option<String>,
+    /// The profile that approved, denied or set content (seed 003: a Profile).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_changed_by: Option<String>,
+    pub status_changed_by: Option<crate::identity::Profile>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

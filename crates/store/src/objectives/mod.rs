@@ -36,6 +36,6 @@ pub use snapshot::{list_tools, snapshot_tools, SnapshotTool, SubAgent};
 pub use tasks::{create_task, get_task, list_tasks, update_task};
 pub use tool_calls::{
     count_call, failed_calls_of, get_call, insert_call, list_calls, list_workspace_calls,
-    open_calls, update_call, ToolCallRecord,
+    open_calls, update_call, wire_call, ToolCallRecord,
 };
 pub use windows::{list_windows, open_window, window_state, NewWindow, WindowState};

@@ -48,6 +48,9 @@ pub(super) fn owner_join(alias: &str) -> String {
     )
 }
 
+/// Number of columns [`owner_cols`] adds.
+pub(super) const OWNER_NCOLS: usize = OBJECTIVE_NCOLS + crate::identity::PROFILE_NCOLS;
+
 /// Reads an owner from [`owner_cols`] starting at column `at`.
 pub(super) fn owner_at(r: &Row, at: usize) -> Result<Owner, StoreError> {
     Ok(Owner {

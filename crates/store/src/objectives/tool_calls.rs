@@ -1,8 +1,10 @@
 //! Tool calls: what the model asked for, their approval and execution.
 
 use crate::db::{json_text, Db, Row, StoreError};
+use crate::identity::{get_profile, profile_at, PROFILE_COLS};
 use crate::list::{self, ListQuery, Listed, Source};
-use crate::objectives::owner::{owner_at, owner_cols, owner_join, Owner};
+use crate::objectives::owner::{owner_at, owner_cols, owner_join, Owner, OWNER_NCOLS};
+use model::identity::Profile;
 use model::metadata::OperationMetadata;
 use model::objective::{
     CallableTool, ExecutionStatus, ObjectiveToolCall, ToolCallData, ToolCallInfo, ToolCallResult,
@@ -41,7 +43,8 @@ pub struct ToolCallRecord {
 impl ToolCallRecord {
     /// The call as the API shows it; `owner` is its objective's, on whose creator's
     /// behalf the model made it.
-    pub fn into_wire(self, owner: &Owner) -> ObjectiveToolCall {
+    /// `changed_by` is the profile named by `self.changed_by` (see [`wire_call`]).
+    pub fn into_wire(self, owner: &Owner, changed_by: Option<Profile>) -> ObjectiveToolCall {
         ObjectiveToolCall {
             metadata: OperationMetadata::record(
                 self.id,
@@ -60,7 +63,7 @@ impl ToolCallRecord {
                 attempts: self.attempts,
                 context_window_id: self.window_id,
                 content_deadline: self.content_deadline_ms.map(format_ms),
-                status_changed_by: self.changed_by,
+                status_changed_by: changed_by,
             },
             status: self.status,
             execution_status: self.execution_status,
@@ -203,6 +206,19 @@ pub fn get_call(
     row.map(|r| call_from(&r)).transpose()
 }
 
+/// One call as the API shows it: with its owner and the profile that last changed it.
+pub fn wire_call(
+    db: &Db,
+    c: ToolCallRecord,
+    owner: &Owner,
+) -> Result<ObjectiveToolCall, StoreError> {
+    let changed_by = match &c.changed_by {
+        Some(id) => get_profile(db, id)?,
+        None => None,
+    };
+    Ok(c.into_wire(owner, changed_by))
+}
+
 pub fn list_calls(
     db: &Db,
     objective_id: &str,
@@ -234,8 +250,15 @@ fn calls_page(
     if let Some(s) = status {
         filters.push(("c.status = ?".to_owned(), vec![Value::from(s.as_str())]));
     }
-    let columns = format!("{CALL_COLS}, {}", owner_cols());
-    let from = format!("FROM objective_tool_calls c {}", owner_join("c"));
+    let columns = format!(
+        "{CALL_COLS}, {}, {}",
+        owner_cols(),
+        PROFILE_COLS.replace("p.", "q.")
+    );
+    let from = format!(
+        "FROM objective_tool_calls c {} LEFT JOIN profiles q ON q.id = c.changed_by",
+        owner_join("c")
+    );
     let src = Source {
         columns: &columns,
         from: &from,
@@ -248,8 +271,10 @@ fn calls_page(
         prefix_col: "c.function_name",
     };
     list::run(db, src, q)?.try_map(|row| {
-        let owner = owner_at(&Row(&row), CALL_NCOLS)?;
-        call_from(&row).map(|c| c.into_wire(&owner))
+        let r = Row(&row);
+        let owner = owner_at(&r, CALL_NCOLS)?;
+        let changed_by = profile_at(&r, CALL_NCOLS + OWNER_NCOLS)?;
+        call_from(&row).map(|c| c.into_wire(&owner, changed_by))
     })
 }
 
