@@ -94,3 +94,37 @@ def test_a_sub_objective_is_created_on_behalf_of_the_parents_creator(ws, fake_op
     assert kid["info"]["createdBy"] == get(ws, pid)["info"]["createdBy"]
     for e in expect(ws.api.get(f"{obj_path(ws, kid['metadata']['id'])}/events"), 200)["items"]:
         assert_owned(e, kid, creator(ws))
+
+
+def test_the_episodic_layer_is_addressable_by_its_key_as_external_id_and_read_only(ws, fake_openai):
+    """Seed 003: the episodic namespace of an objective uses its `episodicKey` as external id."""
+    s = agent_setup(ws, "concierge", variation={"enableEpisodicMemory": True})
+    fake_openai.script(s.model, [calls_reply([("w1", "memory_write", {"key": "pref", "content": "prefers email"})]),
+                                 text("Noted.")])
+    oid = create(ws, s.agent_id, episodicKey="ticket-42")["metadata"]["id"]
+    done = wait_status(ws, oid, "COMPLETED")
+    episodic = done["info"]["effectiveMemoryStack"][-1]["memoryLayerId"]
+
+    by_key = expect(ws.api.get(f"{ws.path}/memory_layers/external_id:ticket-42"), 200)
+    assert by_key == expect(ws.api.get(f"{ws.path}/memory_layers/{episodic}"), 200)
+    assert by_key["spec"]["episodicKey"] == "ticket-42" and by_key["spec"]["systemManaged"] is True
+    [entry] = expect(ws.api.get(f"{ws.path}/memory_layers/external_id:ticket-42/entries"), 200)["items"]
+    assert entry["spec"]["key"] == "pref"
+    one = expect(ws.api.get(f"{ws.path}/memory_layers/external_id:ticket-42/entries/{entry['metadata']['id']}"), 200)
+    assert one["spec"]["content"] == "prefers email"
+    # read-only to users, whichever way it is named
+    err = ws.api.patch(f"{ws.path}/memory_layers/external_id:ticket-42", {"metadata": {"name": "mine"}})
+    assert err.status_code == 409 and err.json()["error"]["code"] == "failed_precondition", err.text
+    assert "read-only" in err.json()["error"]["message"]
+    err = ws.api.post(f"{ws.path}/memory_layers/external_id:ticket-42/entries", {"spec": {"key": "k", "content": "v"}})
+    assert err.status_code == 409 and err.json()["error"]["code"] == "failed_precondition", err.text
+    # an unknown key is still a 404
+    expect(ws.api.get(f"{ws.path}/memory_layers/external_id:ticket-43"), 404)
+
+    # a second agent keeping a layer for the same key makes the name ambiguous: 409 listing both
+    other = agent_setup(ws, "second", variation={"enableEpisodicMemory": True})
+    fake_openai.script(other.model, [text("Hi.")])
+    wait_status(ws, create(ws, other.agent_id, episodicKey="ticket-42")["metadata"]["id"], "COMPLETED")
+    amb = ws.api.get(f"{ws.path}/memory_layers/external_id:ticket-42")
+    assert amb.status_code == 409 and amb.json()["error"]["code"] == "conflict", amb.text
+    assert episodic in amb.json()["error"]["message"]

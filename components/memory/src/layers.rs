@@ -1,6 +1,6 @@
 //! Memory layers.
 
-use model::ids::MemoryLayerKind;
+use model::ids::{MemoryLayerKind, Ref};
 use model::memory::{
     CreateMemoryLayerRequest, MemoryLayer, UpdateMemoryLayerRequest, MEMORY_LAYER_SECTIONS,
 };
@@ -72,8 +72,31 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
 }
 
 /// The layer named by path parameter `param`, or 404.
+/// The layer path parameter `param` names. `external_id:<key>` also finds the episodic
+/// layer of objectives started with `episodicKey: <key>` (read-only), when no layer has
+/// that external id; when several agents keep one for the key, their ids are listed.
 pub fn load(ctx: &Ctx, db: &Db, param: &str) -> Result<MemoryLayer, ApiError> {
-    ctx.lookup(db, param, "memory layer", store::memory::get_layer)
+    let r: Ref<MemoryLayerKind> = ctx.reference(param)?;
+    let ws = ctx.workspace()?;
+    if let Some(layer) = store::memory::get_layer(db, ws, &r)? {
+        return Ok(layer);
+    }
+    let Ref::External(key) = &r else {
+        return Err(ctx.not_found(param, "memory layer"));
+    };
+    let mut episodic = store::memory::episodic_layers(db, ws, key)?;
+    match episodic.len() {
+        0 => Err(ctx.not_found(param, "memory layer")),
+        1 => Ok(episodic.remove(0)),
+        _ => Err(ApiError::conflict(format!(
+            "several agents keep an episodic memory layer for key `{key}`; address one by id: {}",
+            episodic
+                .iter()
+                .map(|l| l.metadata.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// System-managed (episodic) layers belong to the runtime.

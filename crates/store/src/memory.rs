@@ -85,6 +85,23 @@ pub fn get_layer(
         .transpose()
 }
 
+/// The episodic layers (one per agent) whose objectives used `episodic_key`: what
+/// `external_id:<episodicKey>` names when no layer has that external id (seed 003: the
+/// episodic namespace uses the key as its external id).
+pub fn episodic_layers(
+    db: &Db,
+    workspace_id: &str,
+    episodic_key: &str,
+) -> Result<Vec<MemoryLayer>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM memory_layers l {LAYER_JOIN}
+         WHERE l.workspace_id = ?1 AND l.episodic_key = ?2 ORDER BY l.id LIMIT 20",
+        layer_columns(true)
+    );
+    let rows = db.exec(&sql, &[workspace_id.into(), episodic_key.into()])?;
+    rows.rows.iter().map(|r| layer_from(r, true)).collect()
+}
+
 pub fn list_layers(
     db: &Db,
     workspace_id: &str,
