@@ -248,3 +248,50 @@ def test_creates_require_metadata_name_and_every_error_status_is_described(doc, 
     # and the wire agrees: no name, a 400 naming it
     err = expect(ws.api.post(f"{ws.path}/agents", {"metadata": {}}), 400)
     assert [d["field"] for d in err["error"]["details"]] == ["metadata.name"]
+
+
+# ---- descriptions and examples a tool-using model can act on (issue 15)
+
+
+def operations(doc):
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            yield path, method, op
+
+
+def test_every_operation_says_what_it_needs_and_every_body_has_a_valid_example(doc):
+    for path, method, op in operations(doc):
+        assert op["summary"] and len(op.get("description", "")) >= 60, (path, method)
+        if "x-required-scope" in op:
+            assert f"`{op['x-required-scope']}`" in op["description"], (path, method)
+        if "requestBody" in op:
+            media = op["requestBody"]["content"]["application/json"]
+            assert "example" in media, (path, method)
+            schema = media["schema"]
+            wrapper = {"$ref": "urn:openapi#" + schema["$ref"].lstrip("#")} if "$ref" in schema else \
+                {"allOf": [{"$ref": "urn:openapi#" + s["$ref"].lstrip("#")} if "$ref" in s else s
+                           for s in schema["allOf"]]}
+            jsonschema.Draft202012Validator(wrapper, registry=registry(doc)).validate(media["example"])
+
+
+def test_the_create_examples_are_accepted_by_the_server(doc, ws):
+    """Each create example, sent as documented (dry run where offered), is accepted as is."""
+    agent = expect(ws.api.post(f"{ws.path}/agents", {"metadata": {"name": "examples"}}), 201)["metadata"]["id"]
+    ids = {"workspaceId": ws.id, "agentId": agent}
+    accepted = []
+    for path, method, op in operations(doc):
+        if method != "post" or op["operationId"].endswith("InTokenWorkspace") or "requestBody" not in op:
+            continue
+        if not op["operationId"].startswith("create") or op["operationId"] in ("createWorkspace", "createObjective",
+                                                                             "createObjectiveFeedback"):
+            continue
+        if re.search(r"\{(?!workspaceId|agentId)\w+\}", path):
+            continue  # needs an id of another kind; its shape is checked by the schema test
+        url = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+        dry = any(p["name"] == "dryRun" for p in op.get("parameters", []))
+        body = op["requestBody"]["content"]["application/json"]["example"]
+        resp = ws.api.post(url + ("?dryRun=true" if dry else ""), body)
+        assert resp.status_code == (200 if dry else 201), (op["operationId"], resp.text)
+        accepted.append(op["operationId"])
+    assert {"createAgent", "createVariation", "createSchedule", "createToolSet", "createWorkspaceSecret",
+            "createMemoryLayer", "createApiKey"} <= set(accepted), accepted

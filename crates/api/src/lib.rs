@@ -5,6 +5,8 @@
 //! document always says what the server does.
 
 pub mod agents;
+#[cfg(feature = "openapi")]
+pub mod examples;
 pub mod identity;
 pub mod memory;
 pub mod objectives;

@@ -181,24 +181,31 @@ fn operation(
                 "properties": {"metadata": {"required": ["name"]}}
             }]});
         }
-        out["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        let mut media = json!({"schema": schema});
+        if let Some(example) = crate::examples::body(op.id) {
+            media["example"] = example;
+        }
+        out["requestBody"] = json!({"required": true, "content": {"application/json": media}});
     }
+    let mut description = describe(op, path);
     match op.auth {
-        Auth::Public => out["security"] = json!([]),
+        Auth::Public => {
+            out["security"] = json!([]);
+            description.push_str(" No token needed.");
+        }
         Auth::Bootstrap => {
             out["security"] = json!([{"bearerAuth": []}]);
-            out["description"] = json!(
-                "Authenticate with the operator's `bootstrap_token` Spin variable, not an API key."
+            description.push_str(
+                " Authenticate with the operator's `bootstrap_token` Spin variable, not an API key.",
             );
         }
         Auth::Token(scope) => {
             if let Some(s) = scope {
                 out["x-required-scope"] = json!(s.to_string());
-                out["description"] = json!(format!("Requires the `{s}` scope."));
             }
         }
     }
+    out["description"] = json!(description);
     if short {
         let d = out["description"].as_str().unwrap_or_default().to_owned();
         out["description"] = json!(format!(
@@ -226,6 +233,64 @@ fn query_param(name: &str, kind: ParamKind, description: &str) -> Value {
         p["explode"] = json!(true);
     }
     p
+}
+
+/// What a caller (a person or a tool-using model) needs to call `op` right: the scope,
+/// the body, the ids it takes, paging, dry runs and what each failure means.
+fn describe(op: &Operation, path: &str) -> String {
+    let mut d = vec![format!("{}.", op.summary.trim_end_matches('.'))];
+    if let Some(s) = op.scope() {
+        d.push(format!(
+            "Requires the `{s}` scope (or `{}:*`, or `*`).",
+            s.to_string().split(':').next().unwrap_or_default()
+        ));
+    }
+    if path_params(path).iter().any(|p| *p != "workspaceId") {
+        d.push(
+            "Ids in the path are the `prefix_ULID` ids the API returns; resources with an \
+             external id also answer to `external_id:<value>`."
+                .into(),
+        );
+    }
+    if op.body.is_some() {
+        let create = op.status == 201;
+        d.push(format!(
+            "Send one JSON object (`Content-Type: application/json`; unknown fields, duplicate keys \
+             and arrays are refused){}.",
+            if create {
+                ""
+            } else if op.method == crate::Method::Patch {
+                "; only the fields given (or named in `updateMask`) change"
+            } else {
+                ""
+            }
+        ));
+    }
+    match (op.status, op.response.is_some()) {
+        (201, _) => d.push("Answers 201 with the created resource.".into()),
+        (204, _) | (_, false) => d.push(format!("Answers {} with no body.", op.status)),
+        _ => {}
+    }
+    if op.query.iter().any(|p| p.name == "cursor") {
+        d.push(
+            "Paginated: `limit` (default 50, at most 200) and `cursor` (the previous page's \
+             `pagination.nextCursor`); `pagination.total` counts every match."
+                .into(),
+        );
+    }
+    if op.dry_run {
+        d.push(
+            "With `dryRun=true` the request is validated and the would-be result returned (200); \
+             nothing is stored."
+                .into(),
+        );
+    }
+    d.push(
+        "Errors are `{error: {code, message, details?}}`: 400 names each bad field in `details`, \
+         404 means no such resource in a workspace the token reaches, 409 a conflicting state."
+            .into(),
+    );
+    d.join(" ")
 }
 
 /// Whether `schema` is a create body whose `metadata` is the shared input type (its

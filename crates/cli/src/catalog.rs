@@ -173,12 +173,17 @@ fn path_params(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Follows `$ref`s into the document's components, and `anyOf [T, null]` to `T`.
+/// Follows `$ref`s into the document's components, `anyOf [T, null]` to `T`, and
+/// `allOf [T, constraints]` (create bodies) to `T`.
 fn resolve<'a>(doc: &'a Value, mut s: &'a Value) -> &'a Value {
     for _ in 0..8 {
         if let Some(r) = s.get("$ref").and_then(Value::as_str) {
             let name = r.rsplit('/').next().unwrap_or_default();
             s = &doc["components"]["schemas"][name];
+            continue;
+        }
+        if let Some(first) = s.get("allOf").and_then(|a| a.get(0)) {
+            s = first;
             continue;
         }
         let branches = s.get("anyOf").or_else(|| s.get("oneOf"));
