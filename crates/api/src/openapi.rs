@@ -253,13 +253,11 @@ fn describe(op: &Operation, path: &str) -> String {
         );
     }
     if op.body.is_some() {
-        let create = op.status == 201;
+        let patch = op.method == crate::Method::Patch;
         d.push(format!(
             "Send one JSON object (`Content-Type: application/json`; unknown fields, duplicate keys \
              and arrays are refused){}.",
-            if create {
-                ""
-            } else if op.method == crate::Method::Patch {
+            if patch {
                 "; only the fields given (or named in `updateMask`) change"
             } else {
                 ""
