@@ -234,6 +234,7 @@ def test_number_ranges_formats_and_lengths_are_declared(doc):
     assert (threshold["exclusiveMinimum"], threshold["maximum"]) == (0, 1)
     for name in ("ResourceMetadata", "OperationMetadata", "AccountResourceMetadata"):
         assert schemas[name]["properties"]["createdAt"]["format"] == "date-time", name
+        assert "profileId" in schemas[name]["required"], name  # seed 001/003: every record names its actor
     name = schemas["MetadataInput"]["properties"]["name"]
     assert (name["minLength"], name["maxLength"]) == (1, 200)
 

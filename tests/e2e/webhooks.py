@@ -30,7 +30,7 @@ from typing import Any, Callable
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from agentloop import Setup, create, events, obj_path, setup_agent, wait_for, wait_status
-from client import expect
+from client import expect, jwt_claims
 
 # The session app's `webhook_retry_schedule` (conftest): a first try, then two retries 1 s apart.
 RETRY_SCHEDULE = "1s,1s"
@@ -423,6 +423,8 @@ def assert_delivery_shape(d: dict, ws, agent_id: str, url: str) -> None:
     md, data = d["metadata"], d["data"]
     assert md["id"].startswith(DELIVERY_PREFIX), d
     assert md["workspaceId"] == ws.id and md["accountId"].startswith("acct_") and md["createdAt"].endswith("Z"), d
+    # attributed to the objective's creator, on whose behalf the event was delivered
+    assert md["profileId"] == jwt_claims(ws.token)["sub"], d
     assert DELIVERY_DATA_REQUIRED <= set(data) <= DELIVERY_DATA_REQUIRED | DELIVERY_DATA_OPTIONAL, \
         f"delivery data keys {sorted(data)}"
     assert data["agentId"] == agent_id and data["webhookId"] == agent_id, d

@@ -388,7 +388,7 @@ pub fn create_feedback(ctx: &Ctx) -> HandlerResult {
                 id: fid.into_string(),
                 account_id: p.account_id.clone(),
                 workspace_id: ctx.workspace()?.to_owned(),
-                profile_id: Some(p.profile_id.clone()),
+                profile_id: p.profile_id.clone(),
                 created_at: model::time::format_ms(ctx.now_ms),
                 external_id: external_id.clone(),
                 labels: labels.clone(),

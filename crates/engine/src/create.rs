@@ -325,7 +325,7 @@ fn write(
             id: id.clone(),
             account_id: who.account_id.to_owned(),
             workspace_id: who.workspace_id.to_owned(),
-            profile_id: who.profile_id.map(str::to_owned),
+            profile_id: who.profile_id.unwrap_or_default().to_owned(),
             created_at: model::time::format_ms(now_ms),
             external_id: checked.external_id,
             labels: checked.labels,

@@ -60,8 +60,9 @@ pub struct OperationMetadata {
     pub id: String,
     pub account_id: String,
     pub workspace_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_id: Option<String>,
+    /// The actor that created the operation: the caller's profile, or for what the
+    /// engine writes, the profile of whoever created the objective.
+    pub profile_id: String,
     #[schemars(extend("format" = "date-time"))]
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,7 +78,7 @@ impl OperationMetadata {
         id: String,
         account_id: String,
         workspace_id: String,
-        profile_id: Option<String>,
+        profile_id: String,
         created_at_ms: i64,
     ) -> Self {
         OperationMetadata {

@@ -122,7 +122,8 @@ fn from_row(row: &[Value]) -> Result<AuditLog, StoreError> {
             r.text(0)?,
             r.opt_text(1)?.unwrap_or_default(),
             r.opt_text(2)?.unwrap_or_default(),
-            r.opt_text(4)?,
+            // rows a workspace can list were authenticated, so they have a profile
+            r.opt_text(4)?.unwrap_or_default(),
             r.int(12)?,
         ),
         data: AuditLogData {

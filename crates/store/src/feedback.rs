@@ -59,7 +59,7 @@ fn from_row(row: &[Value]) -> Result<ObjectiveFeedback, StoreError> {
             id: r.text(0)?,
             account_id: r.text(1)?,
             workspace_id: r.text(2)?,
-            profile_id: r.opt_text(3)?,
+            profile_id: r.opt_text(3)?.unwrap_or_default(),
             created_at: format_ms(r.int(11)?),
             external_id: r.opt_text(4)?,
             labels: r.json(5)?,

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_engine_depth.sql"),
     include_str!("../migrations/0007_audit_buffer.sql"),
     include_str!("../migrations/0008_tool_call_inbox.sql"),
+    include_str!("../migrations/0009_sub_objective_profiles.sql"),
 ];
 
 /// The schema version this build writes and expects.
@@ -116,5 +117,50 @@ mod tests {
         ensure(&db).unwrap();
         migrate(&db).unwrap();
         assert_eq!(version(&db).unwrap(), LATEST);
+    }
+
+    #[test]
+    fn sub_objectives_from_before_0009_take_their_parents_profile() {
+        use ports::Sql;
+        let host = host::native::NativeHost::new();
+        let raw = |sql: &str| host.sql.execute(sql, &[]).unwrap().rows;
+        for script in &MIGRATIONS[..8] {
+            for stmt in statements(script) {
+                raw(&stmt);
+            }
+        }
+        raw("PRAGMA user_version = 8");
+        let row = |id: &str, profile: &str, parent: &str| {
+            raw(&format!(
+                "INSERT INTO objectives (id, account_id, workspace_id, profile_id, created_at, updated_at,
+                     agent_id, variation_id, parent_objective_id, status, data, window_id)
+                 VALUES ('{id}', 'acct', 'ws', {profile}, 1, 1, 'agent', 'var', {parent}, 'S', '{{}}', 'w')"
+            ))
+        };
+        row("root", "'prof_a'", "NULL");
+        row("child", "NULL", "'root'");
+        row("grandchild", "NULL", "'child'");
+        row("orphan", "NULL", "NULL");
+        let db = Db::new(&host.sql);
+        assert_eq!(version(&db).unwrap(), LATEST);
+        let profiles = raw("SELECT id, profile_id FROM objectives ORDER BY id");
+        let text = |v: &Value| match v {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        let got: Vec<(Option<String>, Option<String>)> = profiles
+            .iter()
+            .map(|r| (text(&r[0]), text(&r[1])))
+            .collect();
+        let want = |id: &str, p: Option<&str>| (Some(id.to_owned()), p.map(str::to_owned));
+        assert_eq!(
+            got,
+            vec![
+                want("child", Some("prof_a")),
+                want("grandchild", Some("prof_a")),
+                want("orphan", None),
+                want("root", Some("prof_a")),
+            ]
+        );
     }
 }

@@ -38,7 +38,8 @@ pub(crate) fn queue(db: &Db, e: &EventRecord) -> Result<(), StoreError> {
 
 const COLS: &str = "d.id, d.account_id, d.workspace_id, d.agent_id, d.objective_id, d.event_id, d.event_type,
     d.url, d.status, d.attempt_count, d.last_attempt_at, d.next_attempt_at, d.http_status, d.latency_ms,
-    d.headers, d.content_length, d.error, d.created_at";
+    d.headers, d.content_length, d.error, d.created_at,
+    (SELECT o.profile_id FROM objectives o WHERE o.id = d.objective_id)";
 
 fn from_row(row: &[Value]) -> Result<WebhookDelivery, StoreError> {
     let r = Row(row);
@@ -49,7 +50,14 @@ fn from_row(row: &[Value]) -> Result<WebhookDelivery, StoreError> {
         Some(r.json(14)?)
     };
     Ok(WebhookDelivery {
-        metadata: OperationMetadata::record(r.text(0)?, r.text(1)?, r.text(2)?, None, r.int(17)?),
+        // attributed to the objective's creator, on whose behalf the event was delivered
+        metadata: OperationMetadata::record(
+            r.text(0)?,
+            r.text(1)?,
+            r.text(2)?,
+            r.opt_text(18)?.unwrap_or_default(),
+            r.int(17)?,
+        ),
         data: WebhookDeliveryData {
             agent_id: r.text(3)?,
             objective_id: r.text(4)?,

@@ -253,6 +253,7 @@ impl<'a> Runner<'a> {
                     objective_id: &state.id,
                     account_id: &state.account_id,
                     workspace_id: &state.workspace_id,
+                    profile_id: state.profile_id.as_deref().unwrap_or_default(),
                     sequence,
                     continue_instructions: summary.as_deref(),
                     carried: &carried,

@@ -239,7 +239,7 @@ impl<'a> Runner<'a> {
                             child_id,
                             state.account_id.clone(),
                             state.workspace_id.clone(),
-                            None,
+                            state.profile_id.clone().unwrap_or_default(),
                             now,
                         ),
                         task: message,

@@ -29,7 +29,7 @@ impl EventRecord {
                 self.id,
                 self.account_id,
                 self.workspace_id,
-                self.profile_id.or_else(|| owner.profile_id()),
+                self.profile_id.unwrap_or_else(|| owner.profile_id()),
                 self.created_at_ms,
             ),
             data: self.data,

@@ -124,7 +124,8 @@ pub(super) fn objective_from(row: &[Value], with_info: bool) -> Result<Objective
             id: r.text(0)?,
             account_id: r.text(1)?,
             workspace_id: r.text(2)?,
-            profile_id: r.opt_text(3)?,
+            // every objective has a creator (sub-objectives their parent's, migration 0009)
+            profile_id: r.opt_text(3)?.unwrap_or_default(),
             created_at: format_ms(r.int(4)?),
             external_id: r.opt_text(5)?,
             labels: r.json(6)?,

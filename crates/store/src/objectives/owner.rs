@@ -27,7 +27,7 @@ impl Owner {
 
     /// The profile a system-written record (tool call, window) is attributed to: the
     /// objective's creator, on whose behalf the engine runs it.
-    pub fn profile_id(&self) -> Option<String> {
+    pub fn profile_id(&self) -> String {
         self.objective.profile_id.clone()
     }
 }
@@ -58,7 +58,7 @@ pub(super) fn owner_at(r: &Row, at: usize) -> Result<Owner, StoreError> {
             id: r.text(at)?,
             account_id: r.text(at + 1)?,
             workspace_id: r.text(at + 2)?,
-            profile_id: r.opt_text(at + 3)?,
+            profile_id: r.opt_text(at + 3)?.unwrap_or_default(),
             created_at: format_ms(r.int(at + 4)?),
             external_id: r.opt_text(at + 5)?,
             labels: r.json(at + 6)?,

@@ -91,6 +91,8 @@ pub struct NewWindow<'a> {
     pub objective_id: &'a str,
     pub account_id: &'a str,
     pub workspace_id: &'a str,
+    /// The objective's creator, to whom the window is attributed.
+    pub profile_id: &'a str,
     pub sequence: i64,
     pub continue_instructions: Option<&'a str>,
     pub carried: &'a str,
@@ -123,7 +125,7 @@ pub fn open_window(db: &Db, w: &NewWindow) -> Result<ContextWindow, StoreError> 
             w.id.to_owned(),
             w.account_id.to_owned(),
             w.workspace_id.to_owned(),
-            None,
+            w.profile_id.to_owned(),
             w.created_at_ms,
         ),
         data: ContextWindowData {
