@@ -698,6 +698,11 @@ def test_cancel_while_waiting_for_approval(ws, fake_openai, tool_server):
     assert etype(last) == "CANCELLED" and payload(last) == {}
     expect_error(ws.api.post(f"{tool_call_path(ws, oid, tcid)}:approve"), 409, "failed_precondition")
     expect_error(ws.api.post(f"{tool_call_path(ws, oid, tcid)}:deny", {"memo": "x"}), 409, "failed_precondition")
+    # the approvals inbox drops it (nothing can act on it), the objective's own list keeps its history
+    waiting = {"status": "TOOL_CALL_STATUS_WAITING_FOR_APPROVAL"}
+    inbox = expect(ws.api.get(f"{ws.path}/tool_calls", params=waiting), 200)
+    assert inbox["items"] == [] and inbox["pagination"]["total"] == 0, inbox
+    assert [c["metadata"]["id"] for c in tool_calls(ws, oid, **waiting)] == [tcid]
     never(lambda: tool_server.requests(tools.prefix), 2.5, "a cancelled objective's call ran")
     assert get(ws, oid)["status"] == "OBJECTIVE_STATUS_CANCELLED"
     assert len(fake_openai.requests(s.model)) == 1

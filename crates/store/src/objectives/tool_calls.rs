@@ -7,8 +7,8 @@ use crate::objectives::owner::{owner_at, owner_cols, owner_join, Owner, OWNER_NC
 use model::identity::Profile;
 use model::metadata::OperationMetadata;
 use model::objective::{
-    CallableTool, ExecutionStatus, ObjectiveToolCall, ToolCallData, ToolCallInfo, ToolCallResult,
-    ToolCallStatus,
+    CallableTool, ExecutionStatus, ObjectiveStatus, ObjectiveToolCall, ToolCallData, ToolCallInfo,
+    ToolCallResult, ToolCallStatus,
 };
 use model::time::format_ms;
 use ports::Value;
@@ -225,18 +225,19 @@ pub fn list_calls(
     q: &ListQuery,
     status: Option<ToolCallStatus>,
 ) -> Result<Listed<ObjectiveToolCall>, StoreError> {
-    calls_page(db, "c.objective_id", objective_id, q, status)
+    calls_page(db, "c.objective_id", objective_id, q, status, false)
 }
 
 /// Every tool call of the workspace (of all its objectives), optionally in one status:
-/// the approvals inbox.
+/// the approvals inbox. Calls waiting for approval are listed only while their objective
+/// can still act on them (a cancelled or failed objective's call waits for nothing).
 pub fn list_workspace_calls(
     db: &Db,
     workspace_id: &str,
     q: &ListQuery,
     status: Option<ToolCallStatus>,
 ) -> Result<Listed<ObjectiveToolCall>, StoreError> {
-    calls_page(db, "c.workspace_id", workspace_id, q, status)
+    calls_page(db, "c.workspace_id", workspace_id, q, status, true)
 }
 
 fn calls_page(
@@ -245,10 +246,25 @@ fn calls_page(
     scope: &str,
     q: &ListQuery,
     status: Option<ToolCallStatus>,
+    live_approvals_only: bool,
 ) -> Result<Listed<ObjectiveToolCall>, StoreError> {
     let mut filters = Vec::new();
+    let mut count_from = "FROM objective_tool_calls c".to_owned();
     if let Some(s) = status {
         filters.push(("c.status = ?".to_owned(), vec![Value::from(s.as_str())]));
+        if live_approvals_only && s == ToolCallStatus::WaitingForApproval {
+            let ended = [
+                ObjectiveStatus::Completed,
+                ObjectiveStatus::Finalized,
+                ObjectiveStatus::Cancelled,
+                ObjectiveStatus::Failed,
+            ];
+            filters.push((
+                "o.status NOT IN (?, ?, ?, ?)".to_owned(),
+                ended.iter().map(|e| Value::from(e.as_str())).collect(),
+            ));
+            count_from.push_str(" JOIN objectives o ON o.id = c.objective_id");
+        }
     }
     let columns = format!(
         "{CALL_COLS}, {}, {}",
@@ -262,7 +278,7 @@ fn calls_page(
     let src = Source {
         columns: &columns,
         from: &from,
-        count_from: "FROM objective_tool_calls c",
+        count_from: &count_from,
         alias: "c",
         scope_col,
         scope,
