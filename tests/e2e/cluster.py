@@ -250,6 +250,19 @@ class Cluster:
     def component_logs(self) -> str:
         return "\n".join(app.component_logs() for app in self.instances)
 
+    def instances_connected_to(self, port: int) -> list[int]:
+        """Indexes of the live instances one of whose processes (spin and its trigger children, one
+        process group) holds an open TCP connection to local `port`. Which instance's scheduler runs
+        an objective's step is not up to a test; this asks the kernel."""
+        inodes = _client_sockets_to(port)
+        found = []
+        for i, app in enumerate(self.instances):
+            if app.proc is None or app.proc.poll() is not None:
+                continue
+            if any(_socket_inodes(pid) & inodes for pid in _group_members(app.proc.pid)):
+                found.append(i)
+        return found
+
     def stop(self) -> None:
         if self.proxy:
             self.proxy.stop()
@@ -296,6 +309,52 @@ class Cluster:
         if result.get("type") != "ok":
             raise RuntimeError(f"sqld refused {sql!r}: {result}")
         return result["response"]["result"]
+
+
+def _client_sockets_to(port: int) -> set[str]:
+    """Inodes of established TCP sockets whose remote end is `port` (from /proc/net/tcp{,6})."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if cols[3] == "01" and int(cols[2].rsplit(":", 1)[1], 16) == port:  # 01 = ESTABLISHED
+                found.add(cols[9])
+    return found
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Pids in process group `pgid` (field 5 of /proc/<pid>/stat, after the parenthesised name)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
 
 
 def on(ws: OwnWorkspace, cluster: Cluster, i: int) -> OwnWorkspace:

@@ -257,8 +257,10 @@ BODY = '{"orderId": "42", "status": "created"}'
 @pytest.mark.slow
 def test_kill_9_of_the_instance_running_a_tool_call_another_instance_completes_it(cluster, cws, fake_openai,
                                                                                 tool_server):
-    """SLOW (~30 s): instance 0 starts the objective and dies mid tool call; after the step's lease runs
-    out, another instance's scheduler takes it over and the tool call shows its second attempt."""
+    """SLOW (~30 s): the instance running the tool call dies mid call; after the step's lease runs out,
+    another instance's scheduler takes it over and the tool call shows its second attempt. Instance 0
+    takes the objective's kick, but any instance's cron tick may take a step first, so the one to kill
+    is found by its open connection to the tool server."""
     s = setup_agent(cws)
     tools = http_tool_set(cws, tool_server)
     tool = http_tool(cws, tools.id)
@@ -269,12 +271,14 @@ def test_kill_9_of_the_instance_running_a_tool_call_another_instance_completes_i
     fake_openai.script(s.model, [calls_reply([("call_1", "create_order", ARGS)]), text("finished")])
 
     first = on(cws, cluster, 0)
-    oid = create(first, s.agent_id)["metadata"]["id"]  # instance 0 runs the first steps
+    oid = create(first, s.agent_id)["metadata"]["id"]
     wait_for(lambda: tool_server.requests(tools.prefix), 30, lambda: describe(first, oid), interval=0.02)
-    cluster.kill(0)
+    [runner] = wait_for(lambda: cluster.instances_connected_to(tool_server.port), 10,
+                        "an instance with a connection open to the tool server", interval=0.02)
+    cluster.kill(runner)
     killed_at = time.monotonic()
 
-    survivor = on(cws, cluster, 1)
+    survivor = on(cws, cluster, (runner + 1) % len(cluster.instances))
     done = wait_status(survivor, oid, "COMPLETED", timeout=90)
     [call] = expect(survivor.api.get(f"{cws.path}/objectives/{oid}/tool_calls"), 200)["items"]
     assert call["data"]["attempts"] == 2
