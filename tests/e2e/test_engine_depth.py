@@ -83,6 +83,11 @@ def agent_ref(s: Setup) -> dict:
     return {"id": s.agent_id, "name": s.agent["metadata"]["name"]}
 
 
+def callee(s: Setup) -> dict:
+    """How a call names a sub-agent: CallableTool `agent`, its whole metadata at the parent's start."""
+    return {"type": "agent", "agent": s.agent["metadata"]}
+
+
 def assert_prompt_schema(params: dict) -> None:
     """The default parameters of a sub-agent without inputDataSchema: {prompt: string}, required."""
     assert params["type"] == "object", params
@@ -136,7 +141,7 @@ def test_two_sub_agents_in_one_turn_run_and_the_parent_waits_for_both(ws, fake_o
     by_name = {c["data"]["functionName"]: c for c in tool_calls(ws, pid)}
     assert set(by_name) == {"researcher", "writer"}
     assert by_name["writer"]["executionStatus"] == "TOOL_CALL_EXECUTION_STATUS_RUNNING"
-    assert by_name["writer"]["data"]["callable"] == {"type": "agent", "agent": agent_ref(writer)}
+    assert by_name["writer"]["data"]["callable"] == callee(writer)
 
     expect(ws.api.post(f"{tool_call_path(ws, w_id, w_call['metadata']['id'])}:setContent", {"content": "7"}), 200)
     wait_status(ws, w_id, "COMPLETED")
@@ -156,7 +161,7 @@ def test_two_sub_agents_in_one_turn_run_and_the_parent_waits_for_both(ws, fake_o
         name = child.agent["metadata"]["name"]
         [called_i] = [i for i in range(2, 6) if t[i] == "TOOL_CALLED" and payload(evts[i])["toolCallId"] == tcid[name]]
         called = payload(evts[called_i])
-        assert called["tool"] == {"type": "agent", "agent": agent_ref(child)}, called
+        assert called["tool"] == callee(child), called
         assert called["arguments"] == {"prompt": task}
         [spawned_i] = [i for i in range(2, 6) if t[i] == "SUB_AGENT_SPAWNED"
                        and payload(evts[i])["agent"]["id"] == child.agent_id]
@@ -183,7 +188,7 @@ def test_two_sub_agents_in_one_turn_run_and_the_parent_waits_for_both(ws, fake_o
     assert [m["role"] for m in second["messages"]] == ["system", "user", "assistant", "tool", "tool"]
     assert tool_messages(second) == {"researcher": "Research: the sky is blue", "writer": "Draft: blue sky"}
     recs = {c["data"]["functionName"]: c for c in tool_calls(ws, pid)}
-    assert recs["researcher"]["data"]["callable"] == {"type": "agent", "agent": agent_ref(researcher)}
+    assert recs["researcher"]["data"]["callable"] == callee(researcher)
     assert all(c["executionStatus"] == "TOOL_CALL_EXECUTION_STATUS_COMPLETED" for c in recs.values()), recs
 
 
@@ -216,7 +221,7 @@ def test_a_sub_agent_with_an_input_schema_gets_the_arguments_as_data(ws, fake_op
     assert types(evts) == ["USER_MESSAGE", "ASSISTANT_MESSAGE", "TOOL_CALLED", "SUB_AGENT_SPAWNED",
                            "SUB_AGENT_UPDATED", "TOOL_RESULT", "ASSISTANT_MESSAGE"], describe(ws, pid)
     called, spawned, updated, result = (payload(e) for e in evts[2:6])
-    assert called["tool"] == {"type": "agent", "agent": {"id": child.agent_id, "name": "Weather Bot"}}
+    assert called["tool"] == callee(child) and called["tool"]["agent"]["name"] == "Weather Bot"
     assert called["arguments"] == args
     assert spawned["task"] == compact and spawned["objective"]["id"] == kid["metadata"]["id"]
     assert updated["status"] == "STATUS_COMPLETED" and updated["message"] == "Rain for 3 days"

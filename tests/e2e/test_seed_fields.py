@@ -6,7 +6,8 @@ created on behalf of whoever created the parent."""
 
 from __future__ import annotations
 
-from agentloop import create, events, get, obj_path, tool_call_path, tool_calls, wait_status, wait_tool_call
+from agentloop import (create, events, get, obj_path, of_type, tool_call_path, tool_calls, wait_status,
+                       wait_tool_call)
 from client import expect, jwt_claims
 from fakes import text, tool_calls as calls_reply
 from test_engine_depth import agent_setup, children
@@ -94,6 +95,55 @@ def test_a_sub_objective_is_created_on_behalf_of_the_parents_creator(ws, fake_op
     assert kid["info"]["createdBy"] == get(ws, pid)["info"]["createdBy"]
     for e in expect(ws.api.get(f"{obj_path(ws, kid['metadata']['id'])}/events"), 200)["items"]:
         assert_owned(e, kid, creator(ws))
+
+
+def callees(ws, oid: str) -> list[tuple[str, dict]]:
+    """(type, metadata) of each callee an objective's records name: its tool calls (list and single
+    read), the model's requests in ASSISTANT_MESSAGE and each TOOL_CALLED, in that order."""
+    found = []
+    for call in tool_calls(ws, oid):
+        for c in (call, expect(ws.api.get(tool_call_path(ws, oid, call["metadata"]["id"])), 200)):
+            callable_ = c["data"]["callable"]
+            found.append((callable_["type"], callable_[callable_["type"]]))
+    evts = events(ws, oid)
+    for msg in of_type(evts, "ASSISTANT_MESSAGE"):
+        for c in msg.get("toolCalls", []):
+            found.append((c["tool"]["type"], c["tool"][c["tool"]["type"]]))
+    for called in of_type(evts, "TOOL_CALLED"):
+        found.append((called["tool"]["type"], called["tool"][called["tool"]["type"]]))
+    return found
+
+
+def test_a_tool_call_names_its_callee_by_the_callees_whole_metadata(ws, fake_openai, tool_server):
+    """Seed 003 CallableTool: a tool and a sub-agent are named by their ResourceMetadata as it was
+    when the objective started; a built-in, which has no resource, by metadata of the objective's:
+    its name as id and name, the objective's workspace, creator and creation time."""
+    s, _, tool = order_scenario(ws, tool_server)
+    fake_openai.script(s.model, [calls_reply([("c1", "create_order", ORDER_ARGS)]), text("ordered")])
+    oid = create(ws, s.agent_id)["metadata"]["id"]
+    wait_status(ws, oid, "COMPLETED")
+    assert callees(ws, oid) == [("tool", tool["metadata"])] * 4
+
+    lead = agent_setup(ws, "lead-callee")
+    helper = agent_setup(ws, "helper-callee")
+    lead.assign({"agentId": helper.agent_id})
+    fake_openai.script(lead.model, [calls_reply([("c1", "helper-callee", {"prompt": "look it up"})]),
+                                    text("Done.")])
+    fake_openai.script(helper.model, [text("found it")])
+    pid = create(ws, lead.agent_id)["metadata"]["id"]
+    wait_status(ws, pid, "COMPLETED")
+    helper_agent = expect(ws.api.get(f"{ws.path}/agents/{helper.agent_id}"), 200)
+    assert callees(ws, pid) == [("agent", helper_agent["metadata"])] * 4
+
+    worker = agent_setup(ws, "tasker")
+    fake_openai.script(worker.model, [calls_reply([("c1", "task_create", {"task": "alpha"})]), text("made")])
+    wid = create(ws, worker.agent_id)["metadata"]["id"]
+    objective = wait_status(ws, wid, "COMPLETED")
+    meta = objective["metadata"]
+    builtin = {"id": "task_create", "name": "task_create", "accountId": meta["accountId"],
+               "workspaceId": ws.id, "profileId": creator(ws), "createdAt": meta["createdAt"],
+               "updatedAt": meta["createdAt"], "labels": {}}
+    assert callees(ws, wid) == [("cadenyaProvidedTool", builtin)] * 4
 
 
 def test_the_episodic_layer_is_addressable_by_its_key_as_external_id_and_read_only(ws, fake_openai):

@@ -37,6 +37,55 @@ pub struct ResourceMetadata {
     pub bundle_key: Option<String>,
 }
 
+impl ResourceMetadata {
+    /// Read from a row that kept only `{id, name}` (see [`lenient`]); the reader fills
+    /// in the rest from what owns the row.
+    pub fn is_partial(&self) -> bool {
+        self.account_id.is_empty()
+    }
+}
+
+/// Reads full ResourceMetadata, or the `{id, name}` that older rows hold (the other
+/// fields empty, [`ResourceMetadata::is_partial`]).
+pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ResourceMetadata, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Stored {
+        id: String,
+        #[serde(default)]
+        account_id: String,
+        #[serde(default)]
+        workspace_id: String,
+        #[serde(default)]
+        profile_id: String,
+        #[serde(default)]
+        created_at: String,
+        #[serde(default)]
+        updated_at: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        external_id: Option<String>,
+        #[serde(default)]
+        labels: Labels,
+        #[serde(default)]
+        bundle_key: Option<String>,
+    }
+    let s = Stored::deserialize(d)?;
+    Ok(ResourceMetadata {
+        name: s.name.unwrap_or_else(|| s.id.clone()),
+        id: s.id,
+        account_id: s.account_id,
+        workspace_id: s.workspace_id,
+        profile_id: s.profile_id,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        external_id: s.external_id,
+        labels: s.labels,
+        bundle_key: s.bundle_key,
+    })
+}
+
 /// Metadata of account-level resources (accounts, workspaces, profiles).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

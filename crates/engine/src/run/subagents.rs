@@ -99,11 +99,12 @@ pub fn snapshot(
             });
         out.push(SubAgent {
             llm_name: unique_name(&llm_name(&agent.metadata.name), taken),
-            agent_id: agent.metadata.id,
-            name: agent.metadata.name,
+            agent_id: agent.metadata.id.clone(),
+            name: agent.metadata.name.clone(),
             description,
             parameters,
             takes_data,
+            metadata: Some(agent.metadata),
         });
     }
     Ok(out)
@@ -268,7 +269,7 @@ impl<'a> Runner<'a> {
             return Ok(None);
         };
         let agent_name = match &call.callable {
-            model::objective::CallableTool::Agent { agent } => agent.name.clone(),
+            model::objective::CallableTool::Agent { agent } => Some(agent.name.clone()),
             _ => None,
         };
         self.commit(&state.id, |db, fence| {

@@ -8,11 +8,11 @@ use crate::run::Runner;
 use crate::run::OUTPUT_REMINDER;
 use crate::Error;
 use model::ids::{Id, ToolCallKind};
+use model::metadata::ResourceMetadata;
 use model::objective::{
     AssistantMessage, AssistantToolCall, CallableTool, ErrorEvent, EventData, ExecutionStatus,
     ObjectiveStatus, ToolCallRef, ToolCallStatus, ToolErrorEvent, UserMessage,
 };
-use model::variation::BareMetadata;
 use store::objectives::{self as objectives, RunState, SnapshotTool, ToolCallRecord};
 use store::{Db, StoreError};
 
@@ -421,24 +421,22 @@ struct Target {
 /// What function `name` calls: a built-in, a sub-agent, a snapshot tool, or
 /// nothing (an empty id).
 fn target_of(offered: &[&str], state: &RunState, tools: &[SnapshotTool], name: &str) -> Target {
-    let named = |id: &str, label: &str| BareMetadata {
-        id: id.to_owned(),
-        name: Some(label.to_owned()),
-    };
     if offered.contains(&name) {
         return Target {
             callable: CallableTool::CadenyaProvidedTool {
-                cadenya_provided_tool: named(name, name),
+                cadenya_provided_tool: of_objective(state, name, name),
             },
             id: name.to_owned(),
             requires_approval: false,
         };
     }
     if let Some(s) = state.sub_agents.iter().find(|s| s.llm_name == name) {
+        let agent = s
+            .metadata
+            .clone()
+            .unwrap_or_else(|| of_objective(state, &s.agent_id, &s.name));
         return Target {
-            callable: CallableTool::Agent {
-                agent: named(&s.agent_id, &s.name),
-            },
+            callable: CallableTool::Agent { agent },
             id: s.agent_id.clone(),
             requires_approval: false,
         };
@@ -446,7 +444,7 @@ fn target_of(offered: &[&str], state: &RunState, tools: &[SnapshotTool], name: &
     if let Some(t) = tools.iter().find(|t| t.llm_name == name) {
         return Target {
             callable: CallableTool::Tool {
-                tool: named(&t.tool.metadata.id, &t.tool.metadata.name),
+                tool: t.tool.metadata.clone(),
             },
             id: t.tool.metadata.id.clone(),
             requires_approval: t.tool.spec.requires_approval,
@@ -454,9 +452,28 @@ fn target_of(offered: &[&str], state: &RunState, tools: &[SnapshotTool], name: &
     }
     Target {
         callable: CallableTool::Tool {
-            tool: named("", name),
+            tool: of_objective(state, "", name),
         },
         id: String::new(),
         requires_approval: false,
+    }
+}
+
+/// Metadata for a callee with no stored resource of its own (a built-in, or a name the
+/// model made up): it exists within the objective, so it takes the objective's
+/// workspace, creator and creation time.
+fn of_objective(state: &RunState, id: &str, name: &str) -> ResourceMetadata {
+    let at = model::time::format_ms(state.created_at_ms);
+    ResourceMetadata {
+        id: id.to_owned(),
+        account_id: state.account_id.clone(),
+        workspace_id: state.workspace_id.clone(),
+        profile_id: state.profile_id.clone().unwrap_or_default(),
+        created_at: at.clone(),
+        updated_at: at,
+        name: name.to_owned(),
+        external_id: None,
+        labels: Default::default(),
+        bundle_key: None,
     }
 }

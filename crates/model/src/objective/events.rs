@@ -132,6 +132,19 @@ impl EventData {
             EventData::SubAgentUpdated { .. } => EventType::SubAgentUpdated,
         }
     }
+
+    /// The callees the event names (so a reader can complete older, partial metadata).
+    pub fn callables_mut(&mut self) -> Vec<&mut CallableTool> {
+        match self {
+            EventData::AssistantMessage { assistant_message } => assistant_message
+                .tool_calls
+                .iter_mut()
+                .filter_map(|c| c.tool.as_mut())
+                .collect(),
+            EventData::ToolCalled { tool_called } => vec![&mut tool_called.tool],
+            _ => Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

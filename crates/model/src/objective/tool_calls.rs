@@ -1,7 +1,6 @@
 //! Tool calls: what the model can call, a call's statuses, data and result, and the deny and setContent requests.
 
-use crate::metadata::OperationMetadata;
-use crate::variation::BareMetadata;
+use crate::metadata::{OperationMetadata, ResourceMetadata};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,20 +26,51 @@ crate::wire_enum! {
     }
 }
 
-/// What the model can call.
+/// What the model can call, with the callee's metadata as it was when the objective
+/// started (seed 003: ResourceMetadata). A built-in has no stored resource: its metadata
+/// names it and belongs to the objective (see `engine`'s `target_of`).
+///
+/// Rows written before the full metadata was kept hold only `{id, name}`; they read with
+/// the other fields empty, and `store` completes them from the objective
+/// ([`ResourceMetadata::is_partial`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum CallableTool {
     Tool {
-        tool: BareMetadata,
+        #[serde(deserialize_with = "crate::metadata::lenient")]
+        tool: ResourceMetadata,
     },
     Agent {
-        agent: BareMetadata,
+        #[serde(deserialize_with = "crate::metadata::lenient")]
+        agent: ResourceMetadata,
     },
     #[serde(rename_all = "camelCase")]
     CadenyaProvidedTool {
-        cadenya_provided_tool: BareMetadata,
+        #[serde(deserialize_with = "crate::metadata::lenient")]
+        cadenya_provided_tool: ResourceMetadata,
     },
+}
+
+impl CallableTool {
+    pub fn metadata(&self) -> &ResourceMetadata {
+        match self {
+            CallableTool::Tool { tool: m }
+            | CallableTool::Agent { agent: m }
+            | CallableTool::CadenyaProvidedTool {
+                cadenya_provided_tool: m,
+            } => m,
+        }
+    }
+
+    pub fn metadata_mut(&mut self) -> &mut ResourceMetadata {
+        match self {
+            CallableTool::Tool { tool: m }
+            | CallableTool::Agent { agent: m }
+            | CallableTool::CadenyaProvidedTool {
+                cadenya_provided_tool: m,
+            } => m,
+        }
+    }
 }
 
 /// A tool's answer: content blocks (text only, for now).
@@ -168,16 +198,28 @@ mod tests {
 
     #[test]
     fn callables_and_content() {
-        let c = CallableTool::CadenyaProvidedTool {
-            cadenya_provided_tool: BareMetadata {
-                id: "task_create".into(),
-                name: Some("task_create".into()),
-            },
-        };
+        let c: CallableTool = serde_json::from_value(json!({
+            "type": "cadenyaProvidedTool",
+            "cadenyaProvidedTool": {"id": "task_create", "name": "task_create"}
+        }))
+        .unwrap();
+        let m = c.metadata();
+        assert_eq!(
+            (m.id.as_str(), m.name.as_str()),
+            ("task_create", "task_create")
+        );
+        assert!(m.is_partial(), "an old {{id, name}} row reads as partial");
         assert_eq!(
             serde_json::to_value(&c).unwrap()["type"],
             "cadenyaProvidedTool"
         );
+        let full = json!({"type": "tool", "tool": {
+            "id": "tool_1", "accountId": "acct_1", "workspaceId": "ws_1", "profileId": "prof_1",
+            "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-02T00:00:00Z",
+            "name": "search", "labels": {"team": "a"}}});
+        let c: CallableTool = serde_json::from_value(full.clone()).unwrap();
+        assert!(!c.metadata().is_partial());
+        assert_eq!(serde_json::to_value(&c).unwrap(), full);
         let r: SetContentRequest = serde_json::from_value(json!({"content": "done"})).unwrap();
         assert_eq!(r.content.into_result().joined(), "done");
         let r: SetContentRequest =

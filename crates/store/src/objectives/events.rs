@@ -23,7 +23,10 @@ pub struct EventRecord {
 impl EventRecord {
     /// The event as the API shows it; `owner` is its objective's. An event written by the
     /// engine is attributed to the objective's creator.
-    pub fn into_wire(self, owner: &Owner) -> ObjectiveEvent {
+    pub fn into_wire(mut self, owner: &Owner) -> ObjectiveEvent {
+        for callable in self.data.callables_mut() {
+            owner.complete(callable);
+        }
         ObjectiveEvent {
             metadata: OperationMetadata::record(
                 self.id,

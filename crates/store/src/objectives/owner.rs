@@ -6,6 +6,7 @@ use crate::db::{Db, Row, StoreError};
 use crate::identity::{profile_at, PROFILE_COLS};
 use model::identity::Profile;
 use model::metadata::OperationMetadata;
+use model::objective::CallableTool;
 use model::time::format_ms;
 use ports::Value;
 
@@ -29,6 +30,19 @@ impl Owner {
     /// objective's creator, on whose behalf the engine runs it.
     pub fn profile_id(&self) -> String {
         self.objective.profile_id.clone()
+    }
+
+    /// Completes a callee's metadata read from a row older than full metadata (only
+    /// `{id, name}` kept): the rest is the objective's, as for a built-in.
+    pub fn complete(&self, callable: &mut CallableTool) {
+        let m = callable.metadata_mut();
+        if m.is_partial() {
+            m.account_id = self.objective.account_id.clone();
+            m.workspace_id = self.objective.workspace_id.clone();
+            m.profile_id = self.profile_id();
+            m.created_at = self.objective.created_at.clone();
+            m.updated_at = self.objective.created_at.clone();
+        }
     }
 }
 
@@ -75,4 +89,47 @@ pub fn owner(db: &Db, objective_id: &str) -> Result<Option<Owner>, StoreError> {
     );
     let row = db.one(&sql, &[Value::from(objective_id)])?;
     row.map(|r| owner_at(&Row(&r), 0)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::objective::EventData;
+    use serde_json::json;
+
+    #[test]
+    fn a_callee_kept_as_id_and_name_reads_with_the_objectives_metadata() {
+        let owner = Owner {
+            objective: OperationMetadata::record(
+                "obj_1".into(),
+                "acct_1".into(),
+                "ws_1".into(),
+                "prof_1".into(),
+                0,
+            ),
+            created_by: None,
+        };
+        let mut old: EventData = serde_json::from_value(json!({
+            "type": "OBJECTIVE_EVENT_TYPE_TOOL_CALLED",
+            "toolCalled": {"toolCallId": "toolcall_1", "attempt": 1, "arguments": {},
+                           "tool": {"type": "tool", "tool": {"id": "tool_1", "name": "search"}}}
+        }))
+        .expect("an old row parses");
+        for c in old.callables_mut() {
+            owner.complete(c);
+        }
+        let [c] = old.callables_mut().try_into().expect("one callee");
+        assert_eq!(
+            serde_json::to_value(&*c).expect("serializes"),
+            json!({"type": "tool", "tool": {
+                "id": "tool_1", "name": "search", "accountId": "acct_1", "workspaceId": "ws_1",
+                "profileId": "prof_1", "createdAt": "1970-01-01T00:00:00.000Z",
+                "updatedAt": "1970-01-01T00:00:00.000Z", "labels": {}}})
+        );
+        // full metadata is left as it was
+        let mut full = c.clone();
+        full.metadata_mut().account_id = "acct_2".into();
+        owner.complete(&mut full);
+        assert_eq!(full.metadata().account_id, "acct_2");
+    }
 }

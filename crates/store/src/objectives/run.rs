@@ -23,13 +23,14 @@ pub struct RunState {
     pub episodic_layer_id: Option<String>,
     /// The last reply crossed the compaction threshold.
     pub compact_due: bool,
+    pub created_at_ms: i64,
 }
 
 /// The objective, if `owner` still holds its lease.
 pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, StoreError> {
     let row = db.one(
         "SELECT id, account_id, workspace_id, status, data, secrets, window_id, tool_calls,
-             memory_stack, sub_agents, episodic_layer_id, compact_due, profile_id
+             memory_stack, sub_agents, episodic_layer_id, compact_due, profile_id, created_at
          FROM objectives WHERE id = ?1 AND lease_owner = ?2",
         &[id.into(), owner.into()],
     )?;
@@ -49,6 +50,7 @@ pub fn run_state(db: &Db, id: &str, owner: &str) -> Result<Option<RunState>, Sto
         episodic_layer_id: r.opt_text(10)?,
         compact_due: r.int(11)? != 0,
         profile_id: r.opt_text(12)?,
+        created_at_ms: r.int(13)?,
     }))
 }
 

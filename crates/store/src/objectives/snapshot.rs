@@ -28,6 +28,10 @@ pub struct SubAgent {
     pub parameters: serde_json::Map<String, serde_json::Value>,
     /// The agent has an `inputDataSchema`: arguments become the child's `data`.
     pub takes_data: bool,
+    /// The agent's metadata at create (shown in the calls to it); absent in snapshots
+    /// taken before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<model::metadata::ResourceMetadata>,
 }
 
 // ---- the tool snapshot

@@ -44,7 +44,8 @@ impl ToolCallRecord {
     /// The call as the API shows it; `owner` is its objective's, on whose creator's
     /// behalf the model made it.
     /// `changed_by` is the profile named by `self.changed_by` (see [`wire_call`]).
-    pub fn into_wire(self, owner: &Owner, changed_by: Option<Profile>) -> ObjectiveToolCall {
+    pub fn into_wire(mut self, owner: &Owner, changed_by: Option<Profile>) -> ObjectiveToolCall {
+        owner.complete(&mut self.callable);
         ObjectiveToolCall {
             metadata: OperationMetadata::record(
                 self.id,
