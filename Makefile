@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -q
 
 ## Serve the app on http://127.0.0.1:3000 with development settings.
 run:
-	$(SPIN) build --up --variable jwt_secret=change-me-dev-secret-at-least-32-chars --variable bootstrap_token=dev-bootstrap
+	$(SPIN) build --up --variable jwt_secret=change-me-dev-secret-at-least-32-chars --variable bootstrap_token=dev-bootstrap --variable secrets_encryption_key=ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=
 
 ## Release wasm for every component (what `spin up` serves).
 build:

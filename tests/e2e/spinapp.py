@@ -98,6 +98,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# 32 bytes in standard base64: the key secrets are sealed with (tests/e2e/test_secrets_at_rest.py)
+SECRETS_KEY = "dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE="
+
+
 class SpinApp:
     """One `spin up` process on a free loopback port with a throwaway state dir."""
 
@@ -111,6 +115,7 @@ class SpinApp:
             "rate_limit_burst": "100000",
             # the test MCP servers listen on loopback, which the SSRF guard refuses by default
             "allow_private_targets": "true",
+            "secrets_encryption_key": SECRETS_KEY,
         }
         self.variables.update(variables or {})
         # the README's: in-memory key-value store, SQLite in the state dir

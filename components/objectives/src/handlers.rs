@@ -83,11 +83,21 @@ fn kick(ctx: &Ctx, id: &str) {
 pub fn create(ctx: &Ctx) -> HandlerResult {
     let body: CreateObjectiveRequest = ctx.json()?;
     let p = ctx.principal()?;
+    // the keyring only when there is something to seal: a bad key variable then answers
+    // with its name, and objectives without secrets never depend on it
+    let keys = match body.secrets.as_ref().is_some_and(|s| !s.is_empty()) {
+        true => Some(
+            engine::secrets::keyring(ctx.env.vars)
+                .map_err(|e| ApiError::failed_precondition(e.to_string()))?,
+        ),
+        false => None,
+    };
     let who = Creator {
         account_id: &p.account_id,
         workspace_id: ctx.workspace()?,
         profile_id: Some(&p.profile_id),
         may_use_drafts: p.scopes.allows(Scope::write(Resource::Agents)),
+        keys: keys.as_ref(),
     };
     let objective = ctx.write(|db| {
         let id = engine::create::create(

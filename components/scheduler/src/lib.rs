@@ -1,6 +1,7 @@
 //! The scheduler: the `trigger-cron` plugin calls it every second. Each tick fires the
 //! schedules that are due (one objective per instant, claimed by compare-and-swap),
-//! sends due webhook deliveries (leased, in event order per objective), then advances objectives with a step due, claimed one at a time under a lease, so overlapping
+//! sends due webhook deliveries (leased, in event order per objective), seals secrets
+//! stored before sealing or under a rotated-out key (a batch a tick), then advances objectives with a step due, claimed one at a time under a lease, so overlapping
 //! ticks (a tick may outlast the period) and other instances never share one.
 
 use ports::Env;
@@ -19,6 +20,10 @@ pub fn tick(env: Env<'_>) -> Result<usize, String> {
     store::schema::ensure(&db).map_err(|e| e.to_string())?;
     engine::fire::fire_due(&env, env.clock.now_ms()).map_err(|e| e.to_string())?;
     engine::webhooks::deliver_due(&env, WEBHOOK_BUDGET_MS).map_err(|e| e.to_string())?;
+    // sealing old rows must not hold objectives up: its failures are only reported
+    if let Err(e) = engine::secrets::reseal(&env) {
+        eprintln!("scheduler: sealing secrets: {e}");
+    }
     engine::run::Runner::new(env)
         .tick(TICK_BUDGET_MS)
         .map_err(|e| e.to_string())

@@ -61,7 +61,11 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
         spec: WorkspaceSecretSpec { has_value: true },
         info: None,
     };
-    let value = body.spec.value.unwrap_or_default();
+    let value = seal(
+        ctx,
+        &secret.metadata.id,
+        &body.spec.value.unwrap_or_default(),
+    )?;
     ctx.write_single(|db| Ok(store::tools::insert_secret(db, &secret, &value)?))?;
     Ok(ctx.created(&secret))
 }
@@ -84,10 +88,23 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
             .metadata
             .update(fields, model::time::format_ms(ctx.now_ms));
         secret.info = None;
-        store::tools::update_secret(db, &secret, spec.value.as_deref())?;
+        let sealed = spec
+            .value
+            .as_deref()
+            .map(|v| seal(ctx, &secret.metadata.id, v))
+            .transpose()?;
+        store::tools::update_secret(db, &secret, sealed.as_deref())?;
         Ok(secret)
     })?;
     Ok(Reply::ok(&secret))
+}
+
+/// The value as stored: sealed under the operator's key and bound to the secret's id.
+/// Without a key nothing is stored (409 naming the variable to set).
+fn seal(ctx: &Ctx, id: &str, value: &str) -> Result<String, ApiError> {
+    engine::secrets::keyring(ctx.env.vars)
+        .and_then(|keys| engine::secrets::seal(&keys, ctx.env.random, value, id))
+        .map_err(|e| ApiError::failed_precondition(e.to_string()))
 }
 
 /// Only metadata merges; `spec.value` is write-only and handled apart.

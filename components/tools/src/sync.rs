@@ -60,13 +60,20 @@ fn fetch(ctx: &Ctx, url: &str, headers: &BTreeMap<String, String>) -> Result<Vec
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     engine::net::check_target(url, allow_private)?;
     let names = engine::secrets::names(headers.values())?;
-    let secrets = store::tools::secret_values(
+    let stored = store::tools::secret_values(
         ctx.db,
         ctx.workspace().map_err(|e| e.message)?,
         &names,
         ctx.now_ms,
     )
     .map_err(|e| format!("could not read secrets: {e}"))?;
+    let secrets = match stored.is_empty() {
+        true => BTreeMap::new(),
+        false => {
+            let keys = engine::secrets::keyring(ctx.env.vars).map_err(|e| e.to_string())?;
+            engine::secrets::open_workspace_secrets(&keys, stored)?
+        }
+    };
     let headers = engine::secrets::render_headers(headers, &secrets)?;
     let mut session =
         Session::connect(ctx.env.http, url, headers, LIMITS).map_err(|e| e.to_string())?;

@@ -33,6 +33,9 @@ pub struct Creator<'a> {
     pub profile_id: Option<&'a str>,
     /// Holds `agents:write`, which may start draft agents through an explicit variation.
     pub may_use_drafts: bool,
+    /// Seals the request's `secrets`; `None` where a request carries none (schedule
+    /// fires, sub-agents).
+    pub keys: Option<&'a crate::secrets::Keyring>,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> Error {
@@ -316,6 +319,7 @@ fn write(
         origin,
     } = parts;
     let id = ObjectiveId::generate(now_ms, random.next_u128()).into_string();
+    let secrets = seal_secrets(who.keys, random, &id, &checked.secrets)?;
     let window_id = ContextWindowId::generate(now_ms, random.next_u128()).into_string();
     let agent_id = agent.metadata.id.clone();
     let mut agent_snapshot = agent;
@@ -368,7 +372,7 @@ fn write(
             objective: &objective,
             agent_id: &agent_id,
             variation_id: &variation.metadata.id,
-            secrets: &checked.secrets,
+            secrets: &secrets,
             memory_stack: &frozen.memory_stack,
             window_id: &window_id,
             tools: &frozen.tools,
@@ -378,6 +382,29 @@ fn write(
         },
     )?;
     Ok(id)
+}
+
+/// The objective's secrets sealed for it (each bound to the objective and its name),
+/// or the operator's missing key named.
+fn seal_secrets(
+    keys: Option<&crate::secrets::Keyring>,
+    random: &dyn Random,
+    objective_id: &str,
+    plain: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Error> {
+    if plain.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let keys = keys.ok_or_else(|| Error::Precondition(sealing::SealError::NoKey.to_string()))?;
+    plain
+        .iter()
+        .map(|(name, value)| {
+            let aad = crate::secrets::objective_aad(objective_id, name);
+            crate::secrets::seal(keys, random, value, &aad)
+                .map(|sealed| (name.clone(), sealed))
+                .map_err(|e| Error::Precondition(e.to_string()))
+        })
+        .collect()
 }
 
 fn check_secrets(req: &CreateObjectiveRequest, v: &mut Violations) -> BTreeMap<String, String> {

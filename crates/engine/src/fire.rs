@@ -69,6 +69,7 @@ pub fn fire(db: &Db, env: &Env, now_ms: i64, rec: &ScheduleRecord) -> Result<Fir
         workspace_id: &s.metadata.workspace_id,
         profile_id: Some(&s.metadata.profile_id),
         may_use_drafts: false,
+        keys: None,
     };
     let req = CreateObjectiveRequest {
         agent_id: rec.agent_id.clone(),

@@ -1,7 +1,145 @@
 //! `{{secrets.NAME}}` in header values, resolved just before a request leaves.
 //! Resolved values go only into the outgoing request: never into events, logs or errors.
 
+//!
+//! Stored values are sealed (crate `sealing`): this module builds the keyring from the
+//! operator's variables, seals with fresh nonces, opens what a request needs, and
+//! re-seals rows that are plain or under the previous key ([`reseal`]).
+
+use ports::{Env, Random, Variables};
+pub use sealing::{Keyring, SealError};
 use std::collections::BTreeMap;
+use store::Db;
+
+/// The keyring from `secrets_encryption_key` and `secrets_encryption_key_previous`.
+pub fn keyring(vars: &dyn Variables) -> Result<Keyring, SealError> {
+    Keyring::new(
+        vars.get(sealing::KEY_VAR).as_deref(),
+        vars.get(sealing::PREVIOUS_KEY_VAR).as_deref(),
+    )
+}
+
+/// Seals `value` for the row `aad` names, with a fresh random nonce.
+pub fn seal(
+    keys: &Keyring,
+    random: &dyn Random,
+    value: &str,
+    aad: &str,
+) -> Result<String, SealError> {
+    let mut nonce = [0u8; sealing::NONCE_LEN];
+    random.fill(&mut nonce);
+    keys.seal(value, aad, nonce)
+}
+
+/// What an objective's secret is bound to: the objective and the secret's name.
+pub fn objective_aad(objective_id: &str, name: &str) -> String {
+    format!("{objective_id}/secrets/{name}")
+}
+
+/// An objective's secrets, opened (the error names the secret, never a value).
+pub fn open_objective_secrets(
+    keys: &Keyring,
+    objective_id: &str,
+    stored: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, String> {
+    stored
+        .iter()
+        .map(|(name, v)| {
+            keys.open(v, &objective_aad(objective_id, name))
+                .map(|o| (name.clone(), o.value))
+                .map_err(|e| format!("cannot open the objective's secret `{name}`: {e}"))
+        })
+        .collect()
+}
+
+/// Workspace secrets as `store::tools::secret_values` reads them, opened (each is
+/// bound to its row id).
+pub fn open_workspace_secrets(
+    keys: &Keyring,
+    stored: Vec<store::tools::StoredSecret>,
+) -> Result<BTreeMap<String, String>, String> {
+    stored
+        .into_iter()
+        .map(|s| {
+            keys.open(&s.value, &s.id)
+                .map(|o| (s.name.clone(), o.value))
+                .map_err(|e| format!("cannot open the workspace secret `{}`: {e}", s.name))
+        })
+        .collect()
+}
+
+/// Rows one pass re-seals at most (the rest wait for the next tick).
+const RESEAL_BATCH: i64 = 50;
+
+/// Seals plain rows (from before sealing) and rows under the previous key with the
+/// current key, a batch per call, each row by compare-and-set so concurrent passes on
+/// other instances cannot undo a newer write. Once a pass finds nothing left for the
+/// current key it records so in the database, and later ticks skip the scan. A row
+/// that will not open (its key is gone) is reported and left as it is.
+pub fn reseal(env: &Env) -> Result<usize, String> {
+    let keys = keyring(env.vars).map_err(|e| e.to_string())?;
+    let Some(prefix) = keys.current_prefix() else {
+        return Ok(0);
+    };
+    let db = Db::new(env.sql);
+    if store::tools::sealing_done(&db, &prefix).map_err(|e| e.to_string())? {
+        return Ok(0);
+    }
+    let mut changed = 0;
+    let mut failed = Vec::new();
+    let workspace =
+        store::tools::unsealed_secrets(&db, &prefix, RESEAL_BATCH).map_err(|e| e.to_string())?;
+    for s in &workspace {
+        match keys
+            .open(&s.value, &s.id)
+            .and_then(|o| seal(&keys, env.random, &o.value, &s.id))
+        {
+            Ok(sealed) => {
+                if store::tools::reseal_secret(&db, &s.id, &s.value, &sealed)
+                    .map_err(|e| e.to_string())?
+                {
+                    changed += 1;
+                }
+            }
+            Err(e) => failed.push(format!("{}: {e}", s.id)),
+        }
+    }
+    let objectives = store::objectives::unsealed_secrets(&db, &prefix, RESEAL_BATCH)
+        .map_err(|e| e.to_string())?;
+    for (id, raw, stored) in &objectives {
+        let resealed: Result<BTreeMap<String, String>, SealError> = stored
+            .iter()
+            .map(|(name, v)| {
+                let aad = objective_aad(id, name);
+                let sealed = if v.starts_with(&prefix) {
+                    v.clone()
+                } else {
+                    seal(&keys, env.random, &keys.open(v, &aad)?.value, &aad)?
+                };
+                Ok((name.clone(), sealed))
+            })
+            .collect();
+        match resealed {
+            Ok(map) => {
+                if store::objectives::reseal_secrets(&db, id, raw, &map)
+                    .map_err(|e| e.to_string())?
+                {
+                    changed += 1;
+                }
+            }
+            Err(e) => failed.push(format!("{id}: {e}")),
+        }
+    }
+    // a short batch was the last one; rows that would not open stay reported, not rescanned
+    if (workspace.len() as i64) < RESEAL_BATCH && (objectives.len() as i64) < RESEAL_BATCH {
+        store::tools::mark_sealing_done(&db, &prefix, env.clock.now_ms())
+            .map_err(|e| e.to_string())?;
+    }
+    if !failed.is_empty() {
+        return Err(format!("secrets left as they were: {}", failed.join("; ")));
+    }
+    Ok(changed)
+}
 
 /// Every secret name the values refer to (deduplicated, sorted).
 pub fn names<'a>(values: impl IntoIterator<Item = &'a String>) -> Result<Vec<String>, String> {

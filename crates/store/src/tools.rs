@@ -12,7 +12,6 @@ use model::tools::{
 };
 use model::variation::BareMetadata;
 use ports::Value;
-use std::collections::BTreeMap;
 
 // ---- tool sets
 
@@ -388,27 +387,87 @@ pub fn delete_secret(db: &Db, id: &str) -> Result<bool, StoreError> {
     Ok(!rows.rows.is_empty())
 }
 
-/// The values of the named secrets of a workspace (missing names are absent), and
-/// marks them used. Only for resolving `{{secrets.NAME}}` in outgoing requests.
+/// A workspace secret's stored (sealed, or from before sealing, plain) value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredSecret {
+    pub id: String,
+    pub name: String,
+    pub value: String,
+}
+
+fn stored_secrets(rows: &[Vec<Value>]) -> Result<Vec<StoredSecret>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let r = Row(row);
+            Ok(StoredSecret {
+                id: r.text(0)?,
+                name: r.text(1)?,
+                value: r.text(2)?,
+            })
+        })
+        .collect()
+}
+
+/// The stored values of the named secrets of a workspace (missing names are absent),
+/// and marks them used. Only for resolving `{{secrets.NAME}}` in outgoing requests.
 pub fn secret_values(
     db: &Db,
     workspace_id: &str,
     names: &[String],
     now_ms: i64,
-) -> Result<BTreeMap<String, String>, StoreError> {
+) -> Result<Vec<StoredSecret>, StoreError> {
     if names.is_empty() {
-        return Ok(BTreeMap::new());
+        return Ok(Vec::new());
     }
     let rows = db.exec(
         "UPDATE workspace_secrets SET last_used_at = ?3
-         WHERE workspace_id = ?1 AND name IN (SELECT value FROM json_each(?2)) RETURNING name, value",
+         WHERE workspace_id = ?1 AND name IN (SELECT value FROM json_each(?2))
+         RETURNING id, name, value",
         &[workspace_id.into(), json_text(&names), now_ms.into()],
     )?;
-    rows.rows
-        .iter()
-        .map(|row| {
-            let r = Row(row);
-            Ok((r.text(0)?, r.text(1)?))
-        })
-        .collect()
+    stored_secrets(&rows.rows)
+}
+
+/// Up to `limit` secrets (any workspace) whose value does not start with `prefix`: plain,
+/// or sealed under another key.
+pub fn unsealed_secrets(
+    db: &Db,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<StoredSecret>, StoreError> {
+    let rows = db.exec(
+        "SELECT id, name, value FROM workspace_secrets
+         WHERE substr(value, 1, length(?1)) <> ?1 LIMIT ?2",
+        &[prefix.into(), limit.into()],
+    )?;
+    stored_secrets(&rows.rows)
+}
+
+/// Whether a sealing pass already found every secret under the key `prefix` names.
+pub fn sealing_done(db: &Db, prefix: &str) -> Result<bool, StoreError> {
+    Ok(db
+        .one(
+            "SELECT 1 FROM secrets_sealed WHERE key_id = ?1",
+            &[prefix.into()],
+        )?
+        .is_some())
+}
+
+/// Records that every secret is sealed under the key `prefix` names.
+pub fn mark_sealing_done(db: &Db, prefix: &str, now_ms: i64) -> Result<(), StoreError> {
+    db.exec(
+        "INSERT INTO secrets_sealed (key_id, done_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        &[prefix.into(), now_ms.into()],
+    )?;
+    Ok(())
+}
+
+/// Replaces a secret's stored value if it is still `old` (compare-and-set); false when
+/// another write came first.
+pub fn reseal_secret(db: &Db, id: &str, old: &str, new: &str) -> Result<bool, StoreError> {
+    let rows = db.exec(
+        "UPDATE workspace_secrets SET value = ?3 WHERE id = ?1 AND value = ?2 RETURNING id",
+        &[id.into(), old.into(), new.into()],
+    )?;
+    Ok(!rows.rows.is_empty())
 }

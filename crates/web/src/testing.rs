@@ -7,10 +7,13 @@ use serde_json::Value;
 use store::{schema, Db};
 
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret!";
+/// The key secrets are sealed with in component tests (32 bytes, standard base64).
+pub const TEST_SECRETS_KEY: &str = "dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE=";
 
 /// Provisions an account, workspace and all-scopes key on `host`.
 pub fn provision(host: &host::native::NativeHost) -> BootstrapResponse {
     host.vars.set(crate::auth::JWT_SECRET_VAR, TEST_SECRET);
+    host.vars.set("secrets_encryption_key", TEST_SECRETS_KEY);
     let env = host.env();
     let db = Db::new(env.sql);
     schema::ensure(&db).expect("schema");

@@ -198,6 +198,7 @@ impl<'a> Runner<'a> {
                 // on behalf of whoever created the parent
                 profile_id: state.profile_id.as_deref(),
                 may_use_drafts: false,
+                keys: None,
             };
             let request = CreateObjectiveRequest {
                 agent_id: sub.agent_id.clone(),

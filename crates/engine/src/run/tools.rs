@@ -238,11 +238,20 @@ impl<'a> Runner<'a> {
         let secrets =
             |headers: Vec<&BTreeMap<String, String>>| -> Result<BTreeMap<String, String>, String> {
                 let names = crate::secrets::names(headers.iter().flat_map(|h| h.values()))?;
-                let mut values =
+                if names.is_empty() {
+                    return Ok(BTreeMap::new());
+                }
+                let keys = crate::secrets::keyring(self.env.vars).map_err(|e| e.to_string())?;
+                let stored =
                     store::tools::secret_values(&self.db, &state.workspace_id, &names, self.now())
                         .map_err(|e| format!("cannot read secrets: {e}"))?;
+                let mut values = crate::secrets::open_workspace_secrets(&keys, stored)?;
                 // the objective's own secrets win over the workspace's
-                values.extend(state.secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
+                values.extend(crate::secrets::open_objective_secrets(
+                    &keys,
+                    &state.id,
+                    &state.secrets,
+                )?);
                 Ok(values)
             };
         match (&tool.adapter, &tool.tool.spec.config) {

@@ -18,6 +18,7 @@ mod lease;
 mod objective;
 mod owner;
 mod run;
+mod secrets;
 mod snapshot;
 mod tasks;
 mod tool_calls;
@@ -32,6 +33,7 @@ pub use owner::{owner, Owner};
 pub use run::{
     add_usage, run_state, set_compact_due, set_output, set_status, status_of, wake, RunState,
 };
+pub use secrets::{reseal_secrets, unsealed_secrets};
 pub use snapshot::{list_tools, snapshot_tools, SnapshotTool, SubAgent};
 pub use tasks::{create_task, get_task, list_tasks, update_task};
 pub use tool_calls::{
