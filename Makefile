@@ -37,11 +37,11 @@ e2e: $(VENV)/.installed
 
 ## The end-to-end suite again, against three instances over one sqld and one Redis behind a
 ## round-robin proxy (tests/e2e/cluster.py). The distributed tests themselves ran in `e2e`;
-## the README, fuzz and fake-server suites run their own single app or none; the console is static
-## files whose API calls the rest of the suite makes.
+## the README, fuzz, secrets-at-rest (it reads the SQLite file) and fake-server suites run their own
+## single app or none; the console is static files whose API calls the rest of the suite makes.
 CLUSTER_SKIP := --ignore=tests/e2e/test_distributed.py --ignore=tests/e2e/test_distributed_limits.py \
 	--ignore=tests/e2e/test_readme.py --ignore=tests/e2e/test_fakes.py --ignore=tests/e2e/test_console.py \
-	--ignore=tests/e2e/test_fuzz.py
+	--ignore=tests/e2e/test_fuzz.py --ignore=tests/e2e/test_secrets_at_rest.py
 e2e-cluster: $(VENV)/.installed
 	CADENYA_E2E_CLUSTER=1 $(VENV)/bin/pytest $(T) $(CLUSTER_SKIP) $(PYTEST_ARGS)
 
