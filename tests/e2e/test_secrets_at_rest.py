@@ -1,5 +1,5 @@
-"""Secrets at rest (issue 18, part 1; docs/deploy.md "Secrets at rest"): workspace and objective secrets
-are stored sealed with AES-256-GCM under `secrets_encryption_key`, bound to their rows; the database file
+"""Secrets at rest (issue 18, part 1; docs/deploy.md "Secrets at rest"): workspace secrets, objective
+secrets and AI provider key credentials are stored sealed with AES-256-GCM under `secrets_encryption_key`, bound to their rows; the database file
 holds no value in clear; a rotated key still opens old rows, which the scheduler re-seals; rows from
 before sealing are sealed by the scheduler; without a key nothing is stored (409 naming the variable)."""
 
@@ -73,8 +73,18 @@ def test_no_secret_value_is_on_disk_in_clear_and_each_still_reaches_its_tool(app
         _, auth = ordering_objective(ws, tool_server, fake_openai, objective_secret=mine)
         assert auth == f"Bearer {mine}"
 
+        credential = "sk-provider-" + tools.secret
+        key = expect(ws.api.post(f"{ws.path}/ai_provider_keys", {
+            "metadata": {"name": "local", "externalId": "local-llm"},
+            "spec": {"provider": "AI_PROVIDER_OPENAI_COMPATIBLE",
+                     "config": {"type": "openaiCompatible", "openaiCompatible": {"baseUrl": "http://127.0.0.1:9/v1"}},
+                     "credentials": {"type": "apiKey", "apiKey": {"apiKey": credential}}}}), 201)
+
         on_disk = db_bytes(app)
         assert tools.secret.encode() not in on_disk and mine.encode() not in on_disk
+        assert credential.encode() not in on_disk
+        [(sealed,)] = query(app, "SELECT credentials FROM ai_provider_keys WHERE id = ?", (key["metadata"]["id"],))
+        assert sealed.startswith(f"sealed:v1:{key_id(SECRETS_KEY)}:"), sealed
         [(value,)] = query(app, "SELECT value FROM workspace_secrets WHERE workspace_id = ?", (ws.id,))
         assert value.startswith(f"sealed:v1:{key_id(SECRETS_KEY)}:"), value
         [(stored,)] = query(app, "SELECT secrets FROM objectives WHERE secrets <> '{}'")

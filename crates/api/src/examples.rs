@@ -96,6 +96,18 @@ pub fn body(id: &str) -> Option<Value> {
             json!({"metadata": {"name": "ORDERS_TOKEN"}, "spec": {"value": "s3cr3t-value"}})
         }
         "updateWorkspaceSecret" => json!({"spec": {"value": "rotated-value"}}),
+        "createAiProviderKey" => json!({
+            "metadata": {"name": "Ollama on the GPU box", "externalId": "local-llm"},
+            "spec": {
+                "provider": "AI_PROVIDER_OPENAI_COMPATIBLE",
+                "config": {"type": "openaiCompatible", "openaiCompatible": {"baseUrl": "http://127.0.0.1:11434/v1"}},
+                "credentials": {"type": "apiKey", "apiKey": {"apiKey": "sk-local-example"}}
+            }
+        }),
+        "updateAiProviderKey" => json!({
+            "spec": {"credentials": {"type": "apiKey", "apiKey": {"apiKey": "sk-rotated-example"}}},
+            "updateMask": "spec.credentials"
+        }),
         "createMemoryLayer" => json!({
             "metadata": {"name": "refund policy"},
             "spec": {"description": "What agents must know about refunds"}

@@ -14,6 +14,7 @@ pub mod objectives;
 pub mod openapi;
 mod operation;
 mod params;
+pub mod providers;
 pub mod schedules;
 pub mod tools;
 pub mod variations;
@@ -34,6 +35,7 @@ pub fn all() -> Vec<&'static Operation> {
         memory::ALL,
         objectives::ALL,
         webhooks::ALL,
+        providers::ALL,
     ]
     .into_iter()
     .flatten()

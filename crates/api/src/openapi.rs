@@ -324,6 +324,7 @@ fn id_prefix(path: &str, name: &str) -> Option<&'static str> {
             let before = path.split("/{id}").next()?;
             match before.rsplit('/').next()? {
                 "agents" => AgentKind::PREFIX,
+                "ai_provider_keys" => ProviderKeyKind::PREFIX,
                 "api_keys" => ApiKeyKind::PREFIX,
                 "assignments" => AssignmentKind::PREFIX,
                 "entries" => MemoryEntryKind::PREFIX,

@@ -130,8 +130,28 @@ pub fn reseal(env: &Env) -> Result<usize, String> {
             Err(e) => failed.push(format!("{id}: {e}")),
         }
     }
+    let providers = store::providers::unsealed_credentials(&db, &prefix, RESEAL_BATCH)
+        .map_err(|e| e.to_string())?;
+    for (id, stored) in &providers {
+        match keys
+            .open(stored, id)
+            .and_then(|o| seal(&keys, env.random, &o.value, id))
+        {
+            Ok(sealed) => {
+                if store::providers::reseal_credentials(&db, id, stored, &sealed)
+                    .map_err(|e| e.to_string())?
+                {
+                    changed += 1;
+                }
+            }
+            Err(e) => failed.push(format!("{id}: {e}")),
+        }
+    }
     // a short batch was the last one; rows that would not open stay reported, not rescanned
-    if (workspace.len() as i64) < RESEAL_BATCH && (objectives.len() as i64) < RESEAL_BATCH {
+    if [workspace.len(), objectives.len(), providers.len()]
+        .iter()
+        .all(|n| (*n as i64) < RESEAL_BATCH)
+    {
         store::tools::mark_sealing_done(&db, &prefix, env.clock.now_ms())
             .map_err(|e| e.to_string())?;
     }

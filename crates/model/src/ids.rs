@@ -47,6 +47,7 @@ kinds! {
     ScheduleKind => "sched", "schedule";
     FeedbackKind => "fb", "feedback";
     DeliveryKind => "whdel", "webhook delivery";
+    ProviderKeyKind => "aipk", "AI provider key";
 }
 
 pub type AccountId = Id<AccountKind>;
@@ -61,6 +62,7 @@ pub type MemoryLayerAssignmentId = Id<MemoryLayerAssignmentKind>;
 pub type ToolSetId = Id<ToolSetKind>;
 pub type ToolId = Id<ToolKind>;
 pub type SecretId = Id<SecretKind>;
+pub type ProviderKeyId = Id<ProviderKeyKind>;
 pub type MemoryLayerId = Id<MemoryLayerKind>;
 pub type MemoryEntryId = Id<MemoryEntryKind>;
 pub type ObjectiveId = Id<ObjectiveKind>;

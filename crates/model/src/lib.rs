@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod objective;
 pub mod page;
 pub mod patch;
+pub mod providers;
 pub mod schedule;
 pub mod scope;
 pub mod template;

@@ -16,10 +16,11 @@ pub enum Resource {
     Feedback,
     ApiKeys,
     Audit,
+    AiProviderKeys,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Agents,
         Resource::Variations,
         Resource::Schedules,
@@ -30,6 +31,7 @@ impl Resource {
         Resource::Feedback,
         Resource::ApiKeys,
         Resource::Audit,
+        Resource::AiProviderKeys,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Resource {
             Resource::Feedback => "feedback",
             Resource::ApiKeys => "api_keys",
             Resource::Audit => "audit",
+            Resource::AiProviderKeys => "ai_provider_keys",
         }
     }
 }

@@ -53,6 +53,11 @@ fn conflict_field(cols: &str) -> (&'static str, &'static str) {
             "spec.llmToolName",
             "is already used by another tool of this tool set",
         )
+    } else if cols.contains("ai_provider_keys.family") {
+        (
+            "spec.provider",
+            "this workspace already has a key for this model family; update or delete it",
+        )
     } else if cols.contains("workspace_secrets.name") {
         (
             "metadata.name",
@@ -284,6 +289,17 @@ impl<'r> Row<'r> {
         let text = self.text(i)?;
         serde_json::from_str(&text)
             .map_err(|e| StoreError::Backend(format!("column {i}: bad JSON: {e}")))
+    }
+
+    /// A nullable JSON column.
+    pub fn opt_json<T: serde::de::DeserializeOwned>(
+        &self,
+        i: usize,
+    ) -> Result<Option<T>, StoreError> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.json(i).map(Some),
+        }
     }
 }
 

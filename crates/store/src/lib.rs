@@ -12,6 +12,7 @@ pub mod identity;
 pub mod list;
 pub mod memory;
 pub mod objectives;
+pub mod providers;
 mod resource;
 pub mod schedules;
 pub mod schema;

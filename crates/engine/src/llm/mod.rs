@@ -3,7 +3,10 @@
 //! (any OpenAI-compatible server), `claude/*` and `anthropic/*` the Messages API.
 
 mod anthropic;
+mod endpoint;
 mod openai;
+
+pub use endpoint::{resolve as endpoint, Endpoint};
 
 use crate::settings::{Provider, Settings};
 use ports::{Env, HttpError, Limits};
@@ -128,7 +131,7 @@ pub fn resolve(model_id: Option<&str>) -> Result<(Provider, &str), LlmError> {
         "openai" => Ok((Provider::OpenAi, model)),
         "anthropic" | "claude" => Ok((Provider::Anthropic, model)),
         other => Err(LlmError::Configuration(format!(
-            "modelId `{id}`: unknown model family `{other}` (supported: openai/*, anthropic/*, claude/*)"
+            "modelId `{id}`: unknown model family `{other}`: the operator provides openai/*, anthropic/* and claude/*, and the workspace has no AI provider key for `{other}`"
         ))),
     }
 }
@@ -142,23 +145,17 @@ const MAX_REPLY_BYTES: usize = 8 << 20;
 pub fn complete(
     env: &Env,
     settings: &Settings,
-    provider: Provider,
+    to: &Endpoint,
     req: &Request,
     before_attempt: &mut dyn FnMut() -> bool,
 ) -> Result<Reply, LlmError> {
-    let cfg = settings.provider(provider);
-    if cfg.api_key.is_none() && cfg.is_official() {
-        return Err(LlmError::Configuration(format!(
-            "no API key for {}: set the Spin variable `{}` (or point `{}` at a compatible server that needs none)",
-            cfg.label(),
-            cfg.key_var,
-            cfg.url_var
-        )));
+    if let Some(missing) = &to.missing_key {
+        return Err(LlmError::Configuration(missing.clone()));
     }
-    let url = format!("{}/{}", cfg.base_url.trim_end_matches('/'), provider.path());
-    crate::net::check_target(&url, settings.allow_private).map_err(|e| {
-        LlmError::Configuration(format!("{} (`{}`): {e}", cfg.label(), cfg.url_var))
-    })?;
+    let provider = to.wire;
+    let url = format!("{}/{}", to.base_url.trim_end_matches('/'), provider.path());
+    crate::net::check_target(&url, settings.allow_private)
+        .map_err(|e| LlmError::Configuration(format!("{} ({}): {e}", to.label, to.url_source)))?;
     let body = match provider {
         Provider::OpenAi => openai::body(req),
         Provider::Anthropic => anthropic::body(req, settings.max_tokens),
@@ -180,8 +177,8 @@ pub fn complete(
             .uri(&url)
             .header("content-type", "application/json")
             .header("accept", "application/json");
-        for (k, v) in provider.auth_headers(cfg.api_key.as_deref()) {
-            builder = builder.header(k, v);
+        for (k, v) in &to.headers {
+            builder = builder.header(k.as_str(), v.as_str());
         }
         let request = builder
             .body(body.clone())
@@ -191,15 +188,15 @@ pub fn complete(
             Err(HttpError::Timeout) => {
                 return Err(LlmError::Provider(format!(
                     "{} timed out after {} s (the Spin variable `model_timeout_seconds` sets the limit)",
-                    cfg.label(),
+                    to.label,
                     settings.model_timeout_ms / 1000
                 )))
             }
             Err(e) => {
                 return Err(LlmError::Provider(format!(
                     "{} at {}: {e}",
-                    cfg.label(),
-                    cfg.base_url
+                    to.label,
+                    to.base_url
                 )))
             }
         };
@@ -211,24 +208,24 @@ pub fn complete(
             }
             return Err(LlmError::Provider(format!(
                 "{} answered {} after {attempt} attempts: {}",
-                cfg.label(),
+                to.label,
                 status_text(status),
                 provider_message(response.body())
             )));
         }
         if status == 401 || status == 403 {
             return Err(LlmError::Provider(format!(
-                "{} answered {}: {}; check the Spin variable `{}`",
-                cfg.label(),
+                "{} answered {}: {}; {}",
+                to.label,
                 status_text(status),
                 provider_message(response.body()),
-                cfg.key_var
+                to.auth_hint
             )));
         }
         if !(200..300).contains(&status) {
             return Err(LlmError::Provider(format!(
                 "{} rejected the request with {}: {}",
-                cfg.label(),
+                to.label,
                 status_text(status),
                 provider_message(response.body())
             )));
@@ -236,16 +233,15 @@ pub fn complete(
         let parsed: Value = serde_json::from_slice(response.body()).map_err(|e| {
             LlmError::Provider(format!(
                 "{} sent a malformed reply (not JSON: {e})",
-                cfg.label()
+                to.label
             ))
         })?;
         let reply = match provider {
             Provider::OpenAi => openai::parse(&parsed),
             Provider::Anthropic => anthropic::parse(&parsed),
         };
-        return reply.map_err(|e| {
-            LlmError::Provider(format!("{} sent a malformed reply: {e}", cfg.label()))
-        });
+        return reply
+            .map_err(|e| LlmError::Provider(format!("{} sent a malformed reply: {e}", to.label)));
     }
 }
 

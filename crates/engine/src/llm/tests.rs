@@ -164,7 +164,7 @@ fn retries_429_then_succeeds_and_never_retries_401() {
     let reply = complete(
         &env,
         &settings(&host),
-        Provider::OpenAi,
+        &Endpoint::operator(&settings(&host), Provider::OpenAi),
         &request(&turns, &[]),
         &mut || {
             attempts += 1;
@@ -192,7 +192,7 @@ fn retries_429_then_succeeds_and_never_retries_401() {
     let err = complete(
         &env,
         &settings(&host),
-        Provider::OpenAi,
+        &Endpoint::operator(&settings(&host), Provider::OpenAi),
         &request(&turns, &[]),
         &mut || true,
     )
@@ -213,7 +213,7 @@ fn gives_up_after_three_5xx_and_reports_missing_keys_and_bad_replies() {
     let err = complete(
         &env,
         &settings(&host),
-        Provider::Anthropic,
+        &Endpoint::operator(&settings(&host), Provider::Anthropic),
         &request(&turns, &[]),
         &mut || true,
     )
@@ -233,7 +233,7 @@ fn gives_up_after_three_5xx_and_reports_missing_keys_and_bad_replies() {
     let err = complete(
         &env,
         &settings(&host),
-        Provider::Anthropic,
+        &Endpoint::operator(&settings(&host), Provider::Anthropic),
         &request(&turns, &[]),
         &mut || true,
     )
@@ -256,7 +256,7 @@ fn gives_up_after_three_5xx_and_reports_missing_keys_and_bad_replies() {
     let err = complete(
         &env,
         &settings(&host),
-        Provider::Anthropic,
+        &Endpoint::operator(&settings(&host), Provider::Anthropic),
         &request(&turns, &[]),
         &mut || true,
     )
@@ -273,7 +273,7 @@ fn private_model_endpoints_are_refused_unless_allowed() {
     let err = complete(
         &env,
         &settings(&host),
-        Provider::OpenAi,
+        &Endpoint::operator(&settings(&host), Provider::OpenAi),
         &request(&turns, &[]),
         &mut || true,
     )

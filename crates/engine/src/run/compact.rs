@@ -285,8 +285,14 @@ impl<'a> Runner<'a> {
         turns: &[Turn],
     ) -> Result<String, Error> {
         let model_config = state.data.agent_variation.spec.model_config.as_ref();
-        let (provider, model) =
-            llm::resolve(model_config.and_then(|m| m.model_id.as_deref())).map_err(Error::Model)?;
+        let (endpoint, model) = llm::endpoint(
+            &self.db,
+            &self.env,
+            &self.settings,
+            &state.workspace_id,
+            model_config.and_then(|m| m.model_id.as_deref()),
+        )
+        .map_err(Error::Model)?;
         let request_turns = vec![Turn::User(format!(
             "Summarize this conversation for the agent that will continue it:\n\n{}",
             transcript(turns)
@@ -309,7 +315,7 @@ impl<'a> Runner<'a> {
             )
             .unwrap_or(false)
         };
-        let reply = llm::complete(&self.env, &self.settings, provider, &request, &mut renew)
+        let reply = llm::complete(&self.env, &self.settings, &endpoint, &request, &mut renew)
             .map_err(Error::Model)?;
         self.commit(&state.id, |db, _| {
             objectives::add_usage(

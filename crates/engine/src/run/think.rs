@@ -20,8 +20,13 @@ impl<'a> Runner<'a> {
     pub(super) fn think(&self, state: &RunState) -> Result<Next, StoreError> {
         let variation = &state.data.agent_variation;
         let model_config = variation.spec.model_config.as_ref();
-        let (provider, model) = match llm::resolve(model_config.and_then(|m| m.model_id.as_deref()))
-        {
+        let (endpoint, model) = match llm::endpoint(
+            &self.db,
+            &self.env,
+            &self.settings,
+            &state.workspace_id,
+            model_config.and_then(|m| m.model_id.as_deref()),
+        ) {
             Ok(p) => p,
             Err(e) => return self.fail(state, &e),
         };
@@ -79,7 +84,7 @@ impl<'a> Runner<'a> {
             .unwrap_or(false);
             lease_held
         };
-        let reply = llm::complete(&self.env, &self.settings, provider, &request, &mut renew);
+        let reply = llm::complete(&self.env, &self.settings, &endpoint, &request, &mut renew);
         if !lease_held {
             return Ok(Next::Stop);
         }
