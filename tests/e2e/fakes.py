@@ -2,6 +2,9 @@
 
 - `FakeOpenAI`: an OpenAI-compatible `POST /v1/chat/completions`.
 - `FakeAnthropic`: an Anthropic-compatible `POST /v1/messages`.
+  Both also list models at `GET /v1/models` in their provider's shape: the models set with
+  `catalog([(model_id, context_length_or_None), ...])` (none by default), behind the same auth
+  check as their POST route; `model_list_requests()` returns those GETs.
 - `ToolServer`: any method, any path; answers as scripted per path and records every call.
 
 The model fakes are scripted per model name (the request's `model` field), so tests sharing one
@@ -221,6 +224,7 @@ class _ModelFake(_Base):
     """Per-model scripts and per-model request records, shared by both providers."""
 
     route = ""
+    models_route = "/v1/models"
 
     def __init__(self, api_key: str) -> None:
         super().__init__()
@@ -229,6 +233,7 @@ class _ModelFake(_Base):
         self._scripts: dict[str, list[Reply]] = {}
         self._by_model: dict[str, list[Recorded]] = {}
         self._ids = itertools.count(1)
+        self._catalog: list[tuple[str, int | None]] = []
 
     def script(self, model: str, replies: list[Reply]) -> None:
         """Queues `replies` for requests naming `model`, after any still queued."""
@@ -248,7 +253,26 @@ class _ModelFake(_Base):
     def bodies(self, model: str) -> list[dict]:
         return [r.json for r in self.requests(model)]
 
+    def catalog(self, entries: list[tuple[str, int | None]]) -> None:
+        """Sets what `GET /v1/models` lists, in this order: `(model id, context length or None)` each
+        (None: the entry carries no context length). Replaces the previous list; empty by default."""
+        listed = [(str(model_id), None if n is None else int(n)) for model_id, n in entries]
+        with self._lock:
+            self._catalog = listed
+
+    def model_list_requests(self) -> list[Recorded]:
+        """Every `GET /v1/models` received (answered or refused), in arrival order."""
+        with self._lock:
+            return [r for r in self.log if r.method == "GET" and r.path == self.models_route]
+
     def handle(self, rec: Recorded):
+        if rec.method == "GET" and rec.path == self.models_route:
+            denied = self.check_auth(rec)
+            if denied is not None:
+                return 401, denied, {}, 0
+            with self._lock:
+                listed = list(self._catalog)
+            return 200, self.render_models(listed), {}, 0
         if rec.method != "POST" or rec.path != self.route:
             return 404, self.not_found(rec), {}, 0
         payload = rec.json
@@ -283,6 +307,9 @@ class _ModelFake(_Base):
         raise NotImplementedError
 
     def render(self, model: str, reply: Reply, n: int) -> dict:
+        raise NotImplementedError
+
+    def render_models(self, listed: list[tuple[str, int | None]]) -> dict:
         raise NotImplementedError
 
 
@@ -334,6 +361,15 @@ class FakeOpenAI(_ModelFake):
                       "total_tokens": reply.prompt_tokens + reply.completion_tokens},
         }
 
+    def render_models(self, listed):
+        data = []
+        for model_id, context_length in listed:
+            item: dict[str, Any] = {"id": model_id, "object": "model", "created": 0, "owned_by": "fake"}
+            if context_length is not None:
+                item["context_length"] = context_length
+            data.append(item)
+        return {"object": "list", "data": data}
+
 
 class FakeAnthropic(_ModelFake):
     """Anthropic Messages at `POST /v1/messages` (give the app `.url`)."""
@@ -361,6 +397,8 @@ class FakeAnthropic(_ModelFake):
             if isinstance(payload, dict) and isinstance(payload.get("model"), str):
                 with self._lock:
                     self._by_model.setdefault(payload["model"], []).append(rec)
+            return 400, self._error("invalid_request_error", "anthropic-version: header is required"), {}, 0
+        if rec.method == "GET" and rec.path == self.models_route and not rec.headers.get("anthropic-version"):
             return 400, self._error("invalid_request_error", "anthropic-version: header is required"), {}, 0
         return super().handle(rec)
 
@@ -395,6 +433,17 @@ class FakeAnthropic(_ModelFake):
             "stop_sequence": None,
             "usage": {"input_tokens": reply.prompt_tokens, "output_tokens": reply.completion_tokens},
         }
+
+    def render_models(self, listed):
+        data = []
+        for model_id, max_input_tokens in listed:
+            item: dict[str, Any] = {"type": "model", "id": model_id, "display_name": model_id,
+                                    "created_at": "2025-01-01T00:00:00Z"}
+            if max_input_tokens is not None:
+                item["max_input_tokens"] = max_input_tokens
+            data.append(item)
+        return {"data": data, "has_more": False, "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None}
 
 
 # ---------------------------------------------------------------- tool server

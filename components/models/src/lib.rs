@@ -1,8 +1,10 @@
-//! The models component: a workspace's AI provider keys, under
-//! `/v1/workspaces/{workspaceId}/ai_provider_keys` and the short `/v1/ai_provider_keys`.
+//! The models component: a workspace's AI provider keys and its models catalog, under
+//! `/v1/workspaces/{workspaceId}/{ai_provider_keys,models}` and the short `/v1/…` forms.
 
+mod catalog;
 mod keys;
 
+use api::models as catalog_ops;
 use api::providers as ops;
 use web::{App, Route};
 
@@ -30,6 +32,26 @@ pub static APP: App = App {
         Route {
             op: &ops::DELETE_KEY,
             handler: keys::delete,
+        },
+        Route {
+            op: &catalog_ops::LIST_MODELS,
+            handler: catalog::list,
+        },
+        Route {
+            op: &catalog_ops::GET_MODEL,
+            handler: catalog::get,
+        },
+        Route {
+            op: &catalog_ops::ENABLE_MODEL,
+            handler: catalog::enable,
+        },
+        Route {
+            op: &catalog_ops::DISABLE_MODEL,
+            handler: catalog::disable,
+        },
+        Route {
+            op: &catalog_ops::SWAP_MODELS,
+            handler: catalog::swap,
         },
     ],
 };

@@ -35,6 +35,7 @@ pub fn create(ctx: &Ctx) -> HandlerResult {
     let agent_id = ctx.write(|db| {
         let agent = agent(ctx, db)?;
         store::variations::insert(db, &variation, &agent.metadata.id)?;
+        catalog_model(ctx, db, &variation)?;
         Ok(agent.metadata.id)
     })?;
     ctx.invalidate(&web::cache::agent(&agent_id, ctx.workspace()?))?;
@@ -61,9 +62,43 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
         current.spec = spec;
         current.info = None;
         store::variations::update(db, &current)?;
+        catalog_model(ctx, db, &current)?;
         Ok(current)
     })?;
     Ok(Reply::ok(&variation))
+}
+
+/// The model a variation names joins the workspace's catalog (enabled) if it is not
+/// there yet, so `info.model`, `:disable` and swaps can find it.
+fn catalog_model(ctx: &Ctx, db: &Db, v: &Variation) -> Result<(), ApiError> {
+    let Some(model_id) = v
+        .spec
+        .model_config
+        .as_ref()
+        .and_then(|m| m.model_id.as_deref())
+    else {
+        return Ok(());
+    };
+    let Some((family, name)) = model::models::split_model_id(model_id) else {
+        return Ok(());
+    };
+    let id: model::ids::ModelId = ctx.new_id();
+    let fields = model::metadata::MetadataFields {
+        name: name.to_owned(),
+        external_id: Some(model_id.to_owned()),
+        labels: Default::default(),
+        bundle_key: None,
+    };
+    let meta = ctx.new_metadata(id.into_string(), fields)?;
+    let offered = store::models::Offered {
+        model_id,
+        provider: family,
+        name,
+        key_id: None,
+        max_input_tokens: None,
+    };
+    store::models::upsert(db, &meta, &offered)?;
+    Ok(())
 }
 
 pub fn delete(ctx: &Ctx) -> HandlerResult {

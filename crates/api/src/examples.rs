@@ -104,6 +104,13 @@ pub fn body(id: &str) -> Option<Value> {
                 "credentials": {"type": "apiKey", "apiKey": {"apiKey": "sk-local-example"}}
             }
         }),
+        "swapModelOnVariations" => json!({
+            "modelSwaps": [{
+                "currentModelId": "external_id:openai/gpt-4o",
+                "nextModelId": "external_id:openai/gpt-4.1",
+                "disableCurrentAfterSwap": true
+            }]
+        }),
         "updateAiProviderKey" => json!({
             "spec": {"credentials": {"type": "apiKey", "apiKey": {"apiKey": "sk-rotated-example"}}},
             "updateMask": "spec.credentials"

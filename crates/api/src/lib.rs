@@ -9,6 +9,7 @@ pub mod agents;
 pub mod examples;
 pub mod identity;
 pub mod memory;
+pub mod models;
 pub mod objectives;
 #[cfg(feature = "openapi")]
 pub mod openapi;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<&'static Operation> {
         objectives::ALL,
         webhooks::ALL,
         providers::ALL,
+        models::ALL,
     ]
     .into_iter()
     .flatten()

@@ -330,6 +330,7 @@ fn id_prefix(path: &str, name: &str) -> Option<&'static str> {
                 "entries" => MemoryEntryKind::PREFIX,
                 "memory_layer_assignments" => MemoryLayerAssignmentKind::PREFIX,
                 "memory_layers" => MemoryLayerKind::PREFIX,
+                "models" => ModelKind::PREFIX,
                 "objectives" => ObjectiveKind::PREFIX,
                 "schedules" => ScheduleKind::PREFIX,
                 "tasks" => TaskKind::PREFIX,

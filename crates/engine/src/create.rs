@@ -70,6 +70,7 @@ pub fn create(
     })?;
     ensure_startable(&agent, checked.variation.is_some(), who)?;
     let mut variation = choose_variation(db, random, who, &agent, checked.variation.take(), &req)?;
+    ensure_model_enabled(db, who.workspace_id, &variation)?;
     check_data(&agent, req.data.as_ref())?;
     let system_prompt = render_prompt(&variation, req.data.as_ref())?;
     let frozen = freeze(db, random, now_ms, who, &agent, &mut variation, &req)?;
@@ -88,6 +89,30 @@ pub fn create(
         },
         req,
     )
+}
+
+/// A model the workspace disabled in its catalog starts nothing.
+fn ensure_model_enabled(db: &Db, workspace_id: &str, variation: &Variation) -> Result<(), Error> {
+    let Some(model_id) = variation
+        .spec
+        .model_config
+        .as_ref()
+        .and_then(|m| m.model_id.as_deref())
+    else {
+        return Ok(());
+    };
+    if let Some((model::models::ModelState::Disabled, _)) =
+        store::models::lookup(db, workspace_id, model_id)?
+    {
+        return Err(invalid(
+            "modelConfig.modelId",
+            format!(
+                "model `{model_id}` (variation `{}`) is disabled in this workspace: enable it (POST …/models/{{id}}:enable) or move the variation to another model",
+                variation.metadata.id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What the request's own fields yield once they are valid.

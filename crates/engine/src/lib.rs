@@ -9,6 +9,7 @@ pub mod execute;
 pub mod fire;
 pub mod llm;
 pub mod mcp;
+pub mod models;
 pub mod net;
 pub mod run;
 pub mod schedule;

@@ -48,6 +48,7 @@ kinds! {
     FeedbackKind => "fb", "feedback";
     DeliveryKind => "whdel", "webhook delivery";
     ProviderKeyKind => "aipk", "AI provider key";
+    ModelKind => "model", "model";
 }
 
 pub type AccountId = Id<AccountKind>;
@@ -63,6 +64,7 @@ pub type ToolSetId = Id<ToolSetKind>;
 pub type ToolId = Id<ToolKind>;
 pub type SecretId = Id<SecretKind>;
 pub type ProviderKeyId = Id<ProviderKeyKind>;
+pub type ModelId = Id<ModelKind>;
 pub type MemoryLayerId = Id<MemoryLayerKind>;
 pub type MemoryEntryId = Id<MemoryEntryKind>;
 pub type ObjectiveId = Id<ObjectiveKind>;

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod json_schema;
 pub mod memory;
 pub mod metadata;
+pub mod models;
 pub mod objective;
 pub mod page;
 pub mod patch;

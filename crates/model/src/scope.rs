@@ -17,10 +17,11 @@ pub enum Resource {
     ApiKeys,
     Audit,
     AiProviderKeys,
+    Models,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 12] = [
         Resource::Agents,
         Resource::Variations,
         Resource::Schedules,
@@ -32,6 +33,7 @@ impl Resource {
         Resource::ApiKeys,
         Resource::Audit,
         Resource::AiProviderKeys,
+        Resource::Models,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +49,7 @@ impl Resource {
             Resource::ApiKeys => "api_keys",
             Resource::Audit => "audit",
             Resource::AiProviderKeys => "ai_provider_keys",
+            Resource::Models => "models",
         }
     }
 }

@@ -195,6 +195,9 @@ pub struct VariationInfo {
     pub score: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Profile>,
+    /// The catalog model `spec.modelConfig.modelId` names (seed 002).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<crate::metadata::ResourceMetadata>,
 }
 
 /// `POST …/variations`

@@ -11,6 +11,7 @@ pub mod feedback;
 pub mod identity;
 pub mod list;
 pub mod memory;
+pub mod models;
 pub mod objectives;
 pub mod providers;
 mod resource;

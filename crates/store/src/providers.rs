@@ -184,6 +184,29 @@ pub fn for_family(
     .transpose()
 }
 
+/// Every key of the workspace with the family it serves (for discovering its models).
+pub fn all(db: &Db, workspace_id: &str) -> Result<Vec<(StoredKey, String)>, StoreError> {
+    let rows = db.exec(
+        "SELECT id, name, provider, config, credentials, family FROM ai_provider_keys
+         WHERE workspace_id = ?1 ORDER BY id",
+        &[workspace_id.into()],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            let r = Row(row);
+            let key = StoredKey {
+                id: r.text(0)?,
+                name: r.text(1)?,
+                provider: r.wire(2, AiProvider::parse)?,
+                config: r.opt_json(3)?,
+                credentials: r.opt_text(4)?,
+            };
+            Ok((key, r.text(5)?))
+        })
+        .collect()
+}
+
 /// Up to `limit` keys whose credentials do not start with `prefix` (plain, or under
 /// another key): (id, credentials as stored).
 pub fn unsealed_credentials(

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_sub_objective_profiles.sql"),
     include_str!("../migrations/0010_secrets_sealed.sql"),
     include_str!("../migrations/0011_ai_provider_keys.sql"),
+    include_str!("../migrations/0012_models.sql"),
 ];
 
 /// The schema version this build writes and expects.

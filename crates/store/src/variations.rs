@@ -30,7 +30,10 @@ const INFO_JOIN: &str = "LEFT JOIN profiles p ON p.id = v.profile_id";
 fn columns(with_info: bool) -> String {
     let base = format!("{}, v.agent_id, v.spec", resource::cols("v"));
     if with_info {
-        format!("{base}, {INFO_COLS}, {PROFILE_COLS}")
+        format!(
+            "{base}, {INFO_COLS}, {}, {PROFILE_COLS}",
+            crate::models::VARIATION_MODEL_COL
+        )
     } else {
         base
     }
@@ -108,7 +111,8 @@ fn info_at(r: &Row, at: usize) -> Result<VariationInfo, StoreError> {
         } else {
             0.5
         },
-        created_by: profile_at(r, at + 5)?,
+        created_by: profile_at(r, at + 6)?,
+        model: crate::models::model_meta(r, at + 5)?,
     };
     info.memory_layer_count = info.memory_layer_assignments.len() as i64;
     for a in rows {

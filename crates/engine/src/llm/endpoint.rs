@@ -64,6 +64,11 @@ impl Endpoint {
     pub fn operator(settings: &Settings, provider: Provider) -> Endpoint {
         of_operator(settings, provider)
     }
+
+    /// A workspace key's endpoint (its credentials opened).
+    pub fn of_key(env: &Env, settings: &Settings, key: StoredKey) -> Result<Endpoint, LlmError> {
+        of_key(env, settings, key)
+    }
 }
 
 fn of_operator(settings: &Settings, provider: Provider) -> Endpoint {

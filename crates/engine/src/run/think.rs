@@ -136,9 +136,23 @@ impl<'a> Runner<'a> {
             reply.output_tokens,
         )?;
         let spec = &state.data.agent_variation.spec;
+        // the operator's override, else what the catalog learnt from the provider, else
+        // the built-in table
+        let catalog = match (self.settings.context_tokens, spec.model_config.as_ref()) {
+            (None, Some(m)) => match m.model_id.as_deref() {
+                Some(id) => {
+                    store::models::lookup(db, &state.workspace_id, id)?.and_then(|(_, n)| n)
+                }
+                None => None,
+            },
+            _ => None,
+        };
+        let context = catalog.unwrap_or_else(|| {
+            crate::run::compact::context_tokens(self.settings.context_tokens, model)
+        });
         if crate::run::compact::crosses_threshold(
             spec.compaction_config.as_ref(),
-            crate::run::compact::context_tokens(self.settings.context_tokens, model),
+            context,
             reply.input_tokens,
         ) {
             objectives::set_compact_due(db, &state.id, true)?;
