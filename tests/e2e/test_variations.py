@@ -26,8 +26,17 @@ EMPTY_INFO = {"assignments": [], "memoryLayerAssignments": [], "toolCount": 0, "
 
 
 def info_without_creator(v: dict) -> dict:
+    """`info` without `createdBy` and `model` (the catalog model the modelId names, seed 002), each
+    checked here: a creator, and for a variation with a model id the model of that id."""
     info = dict(v["info"])
     assert info.pop("createdBy")["metadata"]["id"], v
+    model_id = (v["spec"].get("modelConfig") or {}).get("modelId")
+    if model_id:
+        model = info.pop("model")
+        assert model["externalId"] == model_id and model["id"].startswith("model_"), v
+        assert model["workspaceId"] == v["metadata"]["workspaceId"], v
+    else:
+        assert "model" not in info, v
     return info
 
 
