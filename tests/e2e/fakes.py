@@ -1,6 +1,9 @@
 """In-process fake servers the objective tests drive the app against.
 
-- `FakeOpenAI`: an OpenAI-compatible `POST /v1/chat/completions`.
+- `FakeOpenAI`: an OpenAI-compatible `POST /v1/chat/completions`, and `POST /v1/embeddings` (behind the
+  same auth check): each input's vector is `fake.embedder(text)`, a callable tests may replace (default
+  `hash_embedding`, 8 deterministic floats per text); `embedding_requests()` returns their bodies. They
+  are not among any model's chat requests (`requests(model)`).
 - `FakeAnthropic`: an Anthropic-compatible `POST /v1/messages`.
   Both also list models at `GET /v1/models` in their provider's shape: the models set with
   `catalog([(model_id, context_length_or_None), ...])` (none by default), behind the same auth
@@ -23,13 +26,14 @@ Every server runs on 127.0.0.1 on a free port in daemon threads; `.base` is `htt
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 DEFAULT_TEXT = "done"
@@ -313,13 +317,59 @@ class _ModelFake(_Base):
         raise NotImplementedError
 
 
+def hash_embedding(text: str) -> list[float]:
+    """A deterministic 8-dimensional vector in [-1, 1] from a hash of `text`."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return [round(b / 127.5 - 1.0, 6) for b in digest[:8]]
+
+
 class FakeOpenAI(_ModelFake):
-    """OpenAI Chat Completions at `POST /v1/chat/completions` (give the app `.url`)."""
+    """OpenAI Chat Completions at `POST /v1/chat/completions` and Embeddings at `POST /v1/embeddings`
+    (give the app `.url`)."""
 
     route = "/v1/chat/completions"
+    embeddings_route = "/v1/embeddings"
 
     def __init__(self, api_key: str = OPENAI_KEY) -> None:
         super().__init__(api_key)
+        # what `POST /v1/embeddings` answers for each input text; tests may replace it (and restore it)
+        self.embedder: Callable[[str], list[float]] = hash_embedding
+
+    def embedding_requests(self) -> list[Any]:
+        """The parsed JSON body of every `POST /v1/embeddings` received (answered or refused), in arrival
+        order."""
+        with self._lock:
+            return [r.json for r in self.log if r.method == "POST" and r.path == self.embeddings_route]
+
+    def handle(self, rec):
+        if rec.method == "POST" and rec.path == self.embeddings_route:
+            return self.embeddings(rec)
+        return super().handle(rec)
+
+    def embeddings(self, rec: Recorded):
+        denied = self.check_auth(rec)
+        if denied is not None:
+            return 401, denied, {}, 0
+        payload = rec.json
+        if not isinstance(payload, dict):
+            return 400, self.invalid("the body must be a JSON object"), {}, 0
+        model = payload.get("model")
+        if not isinstance(model, str) or not model:
+            return 400, self.invalid("you must provide a model parameter"), {}, 0
+        inputs = payload.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if not isinstance(inputs, list) or not inputs or not all(isinstance(t, str) for t in inputs):
+            return 400, self.invalid("'input' must be a string or a non-empty array of strings"), {}, 0
+        embedder = self.embedder
+        try:
+            vectors = [[float(x) for x in embedder(t)] for t in inputs]
+        except Exception as e:  # a broken test embedder: say so rather than drop the connection
+            return 500, {"error": {"message": f"the fake's embedder failed: {e!r}", "type": "server_error"}}, {}, 0
+        tokens = sum(max(1, len(t.split())) for t in inputs)
+        data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
+        return 200, {"object": "list", "data": data, "model": model,
+                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}, {}, 0
 
     def not_found(self, rec):
         return {"error": {"message": f"Unknown request URL: {rec.method} {rec.path}", "type": "invalid_request_error",

@@ -1,6 +1,7 @@
 //! The tools component: tool sets (with MCP `:sync`), their tools, and workspace
 //! secrets, under `/v1/workspaces/{workspaceId}/…` and the short `/v1/…` forms.
 
+mod search;
 mod secrets;
 mod sets;
 mod sync;
@@ -85,6 +86,10 @@ pub static APP: App = App {
         Route {
             op: &ops::DELETE_SECRET,
             handler: secrets::delete,
+        },
+        Route {
+            op: &ops::SEARCH,
+            handler: search::search,
         },
     ],
 };

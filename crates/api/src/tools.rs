@@ -209,6 +209,22 @@ pub static DELETE_SECRET: Operation = Operation {
     ..SECRET_WRITE
 };
 
+pub static SEARCH: Operation = Operation {
+    id: "searchToolsOrToolSets",
+    method: Method::Get,
+    path: "/v1/workspaces/{workspaceId}/search/tools_or_tool_sets",
+    auth: READ,
+    summary: "Search the workspace's tools, tool sets and (with `agents:read`) agents by what they do",
+    query: &[crate::Param {
+        name: "query",
+        kind: crate::ParamKind::String,
+        description: "What to look for, in words (required); ranked with BM25 over names, descriptions and parameter names.",
+    }],
+    response: crate::documented!(model::tools::SearchToolsOrToolSetsResponse),
+    dry_run: false,
+    ..WRITE
+};
+
 pub static ALL: &[&Operation] = &[
     &LIST_TOOL_SETS,
     &CREATE_TOOL_SET,
@@ -228,4 +244,5 @@ pub static ALL: &[&Operation] = &[
     &GET_SECRET,
     &UPDATE_SECRET,
     &DELETE_SECRET,
+    &SEARCH,
 ];

@@ -1,6 +1,8 @@
 //! Tools the engine itself runs: `task_create` / `task_update` keep the objective's
 //! to-do list, `memory_read` / `memory_write` reach its memory stack, and
-//! `submit_output` ends it with structured output.
+//! `submit_output` ends it with structured output; `search_tools` (progressive
+//! discovery) finds workspace tools and adds them to the objective (run in
+//! `run::discover`, since re-ranking makes a request).
 
 use crate::llm::Function;
 use model::ids::{MemoryEntryId, TaskKind};
@@ -15,6 +17,7 @@ pub const TASK_UPDATE: &str = "task_update";
 pub const MEMORY_READ: &str = "memory_read";
 pub const MEMORY_WRITE: &str = "memory_write";
 pub const SUBMIT_OUTPUT: &str = "submit_output";
+pub const SEARCH_TOOLS: &str = "search_tools";
 /// Reserved: no tool or sub-agent may take these names.
 pub const NAMES: &[&str] = &[
     TASK_CREATE,
@@ -22,6 +25,7 @@ pub const NAMES: &[&str] = &[
     MEMORY_READ,
     MEMORY_WRITE,
     SUBMIT_OUTPUT,
+    SEARCH_TOOLS,
 ];
 
 const MAX_TASK_CHARS: usize = 2000;
@@ -35,9 +39,19 @@ fn object(v: Value) -> Map<String, Value> {
 }
 
 /// The built-ins this objective offers: memory tools only with memory, `memory_write`
-/// only with an episodic layer, `submit_output` only with an output definition.
+/// only with an episodic layer, `submit_output` only with an output definition,
+/// `search_tools` only with the variation's `progressiveDiscovery`.
 pub fn offered(state: &RunState) -> Vec<&'static str> {
     let mut names = vec![TASK_CREATE, TASK_UPDATE];
+    if state
+        .data
+        .agent_variation
+        .spec
+        .progressive_discovery
+        .is_some()
+    {
+        names.push(SEARCH_TOOLS);
+    }
     if !state.memory_stack.is_empty() {
         names.push(MEMORY_READ);
     }
@@ -75,6 +89,17 @@ pub fn functions(state: &RunState) -> Vec<Function> {
                     "content": {"type": "string", "description": "What to remember."}
                 },
                 "required": ["key", "content"]
+            })),
+        ));
+    }
+    if offered.contains(&SEARCH_TOOLS) {
+        out.push(Function::new(
+            SEARCH_TOOLS,
+            "Find more tools for the task: searches the workspace's tools by what they do. The tools found become callable from your next turn.",
+            &object(json!({
+                "type": "object",
+                "properties": {"query": {"type": "string", "description": "What you need a tool for, in a few words."}},
+                "required": ["query"]
             })),
         ));
     }

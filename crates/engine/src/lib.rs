@@ -13,6 +13,7 @@ pub mod models;
 pub mod net;
 pub mod run;
 pub mod schedule;
+pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod steer;

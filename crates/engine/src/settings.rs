@@ -72,6 +72,8 @@ pub struct Settings {
     pub max_tokens: u32,
     /// `model_context_tokens`: overrides the built-in context length table (0 = use it).
     pub context_tokens: Option<i64>,
+    /// `embedding_model`: what re-ranks progressive discovery's results.
+    pub embedding_model: String,
     openai: ProviderConfig,
     anthropic: ProviderConfig,
 }
@@ -103,6 +105,8 @@ impl Settings {
             context_tokens: text("model_context_tokens")
                 .and_then(|v| v.parse::<i64>().ok())
                 .filter(|n| *n > 0),
+            embedding_model: text("embedding_model")
+                .unwrap_or_else(|| "text-embedding-3-small".into()),
             openai: ProviderConfig {
                 base_url: text("openai_base_url").unwrap_or_else(|| OPENAI_DEFAULT_URL.into()),
                 api_key: text("openai_api_key"),

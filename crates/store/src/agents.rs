@@ -74,6 +74,22 @@ pub struct AgentFilter {
     pub status: Option<AgentStatus>,
 }
 
+/// The workspace's agents that are not archived, with `info` (what search ranks).
+pub fn search_corpus(db: &Db, workspace_id: &str) -> Result<Vec<Agent>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM agents a {INFO_JOIN} WHERE a.workspace_id = ?1 AND a.status <> ?2 ORDER BY a.id",
+        columns(true)
+    );
+    db.exec(
+        &sql,
+        &[workspace_id.into(), AgentStatus::Archived.as_str().into()],
+    )?
+    .rows
+    .iter()
+    .map(|row| agent_from(row, true))
+    .collect()
+}
+
 pub fn list(
     db: &Db,
     workspace_id: &str,

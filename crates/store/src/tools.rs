@@ -260,6 +260,41 @@ pub fn tools_of_set(db: &Db, tool_set_id: &str) -> Result<Vec<Tool>, StoreError>
         .collect()
 }
 
+/// What tool search ranks: the workspace's active tool sets (with `info`) and the
+/// available tools in them (with `info`, which names the set).
+pub fn search_corpus(db: &Db, workspace_id: &str) -> Result<(Vec<ToolSet>, Vec<Tool>), StoreError> {
+    let sets = db
+        .exec(
+            &format!(
+                "SELECT {} FROM tool_sets s {SET_JOIN} WHERE s.workspace_id = ?1 AND s.state = ?2 ORDER BY s.id",
+                set_columns(true)
+            ),
+            &[workspace_id.into(), ToolSetState::Active.as_str().into()],
+        )?
+        .rows
+        .iter()
+        .map(|row| set_from(row, true))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tools = db
+        .exec(
+            &format!(
+                "SELECT {} FROM tools t {TOOL_JOIN} JOIN tool_sets s ON s.id = t.tool_set_id
+                 WHERE t.workspace_id = ?1 AND t.state = ?2 AND s.state = ?3 ORDER BY t.id",
+                tool_columns(true)
+            ),
+            &[
+                workspace_id.into(),
+                ToolState::Available.as_str().into(),
+                ToolSetState::Active.as_str().into(),
+            ],
+        )?
+        .rows
+        .iter()
+        .map(|row| tool_from(row, true))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((sets, tools))
+}
+
 pub fn update_tool(db: &Db, t: &Tool, vanished_at: Option<i64>) -> Result<(), StoreError> {
     let (set, mut params) = resource::update_set(&t.metadata, 2)?;
     params.insert(0, t.metadata.id.as_str().into());

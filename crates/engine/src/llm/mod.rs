@@ -245,6 +245,85 @@ pub fn complete(
     }
 }
 
+/// Embeddings of `inputs` from an OpenAI-compatible endpoint (`POST {base}/embeddings`
+/// with the operator's `embedding_model`), in input order.
+pub fn embed(
+    env: &Env,
+    settings: &Settings,
+    to: &Endpoint,
+    inputs: &[String],
+) -> Result<Vec<Vec<f64>>, LlmError> {
+    if to.wire != Provider::OpenAi {
+        return Err(LlmError::Configuration(format!(
+            "{} has no embeddings endpoint; re-ranking needs an OpenAI-compatible provider",
+            to.label
+        )));
+    }
+    if let Some(missing) = &to.missing_key {
+        return Err(LlmError::Configuration(missing.clone()));
+    }
+    let url = format!("{}/embeddings", to.base_url.trim_end_matches('/'));
+    crate::net::check_target(&url, settings.allow_private)
+        .map_err(|e| LlmError::Configuration(format!("{} ({}): {e}", to.label, to.url_source)))?;
+    let body = serde_json::json!({"model": settings.embedding_model, "input": inputs});
+    let mut builder = http::Request::builder()
+        .method("POST")
+        .uri(&url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json");
+    for (k, v) in &to.headers {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let request = builder
+        .body(serde_json::to_vec(&body).unwrap_or_default())
+        .map_err(|e| LlmError::Provider(format!("cannot build the request: {e}")))?;
+    let limits = Limits {
+        timeout_ms: settings.model_timeout_ms,
+        max_response_bytes: MAX_REPLY_BYTES,
+        truncate: false,
+    };
+    let response = env
+        .http
+        .send(request, limits)
+        .map_err(|e| LlmError::Provider(format!("{} embeddings: {e}", to.label)))?;
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Err(LlmError::Provider(format!(
+            "{} embeddings answered {}: {}",
+            to.label,
+            status_text(status),
+            provider_message(response.body())
+        )));
+    }
+    let parsed: Value = serde_json::from_slice(response.body())
+        .map_err(|_| LlmError::Provider(format!("{} sent malformed embeddings", to.label)))?;
+    let mut rows: Vec<(i64, Vec<f64>)> = parsed
+        .get("data")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| {
+                    let index = d.get("index").and_then(Value::as_i64).unwrap_or(i as i64);
+                    let v = d.get("embedding")?.as_array()?;
+                    Some((index, v.iter().filter_map(Value::as_f64).collect()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    rows.sort_by_key(|r| r.0);
+    if rows.len() != inputs.len() {
+        return Err(LlmError::Provider(format!(
+            "{} returned {} embeddings for {} inputs",
+            to.label,
+            rows.len(),
+            inputs.len()
+        )));
+    }
+    Ok(rows.into_iter().map(|r| r.1).collect())
+}
+
 /// `Retry-After` seconds (capped at 10 s) or 1 s, 2 s.
 fn backoff_ms(response: &http::Response<Vec<u8>>, attempt: u32) -> u64 {
     response

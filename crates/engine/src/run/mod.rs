@@ -8,6 +8,7 @@
 //! call is retried by whoever takes the lease next, and the record shows the attempt.
 
 pub mod compact;
+mod discover;
 mod history;
 pub use history::history;
 pub mod subagents;

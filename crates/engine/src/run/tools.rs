@@ -81,6 +81,9 @@ impl<'a> Runner<'a> {
         state: &RunState,
         call: ToolCallRecord,
     ) -> Result<Next, StoreError> {
+        if call.target == builtins::SEARCH_TOOLS {
+            return self.search_tools(state, call);
+        }
         if builtins::NAMES.contains(&call.target.as_str()) {
             return self.run_builtin(state, call);
         }

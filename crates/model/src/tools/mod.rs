@@ -29,6 +29,17 @@ pub use sets::{
     CreateToolSetRequest, ToolSet, ToolSetInfo, ToolSetSpec, ToolSetState, UpdateToolSetRequest,
     TOOL_SET_SECTIONS,
 };
+/// `GET …/search/tools_or_tool_sets`: the best matches of each kind, best first.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchToolsOrToolSetsResponse {
+    pub tools: Vec<Tool>,
+    pub tool_sets: Vec<ToolSet>,
+    /// Present when the token may read agents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agents: Option<Vec<crate::agent::Agent>>,
+}
+
 pub use tool::{
     check_llm_tool_name, check_parameters, path_params, sanitize_tool_name, CreateToolRequest,
     Tool, ToolInfo, ToolSpec, ToolSpecInput, ToolState, UpdateToolRequest, MAX_TOOL_NAME,

@@ -34,7 +34,7 @@ pub use run::{
     add_usage, run_state, set_compact_due, set_output, set_status, status_of, wake, RunState,
 };
 pub use secrets::{reseal_secrets, unsealed_secrets};
-pub use snapshot::{list_tools, snapshot_tools, SnapshotTool, SubAgent};
+pub use snapshot::{add_discovered, list_tools, snapshot_tools, SnapshotTool, SubAgent};
 pub use tasks::{create_task, get_task, list_tasks, update_task};
 pub use tool_calls::{
     count_call, failed_calls_of, get_call, insert_call, list_calls, list_workspace_calls,

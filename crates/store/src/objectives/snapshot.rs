@@ -42,7 +42,7 @@ pub fn list_tools(
     q: &ListQuery,
 ) -> Result<Listed<ObjectiveTool>, StoreError> {
     let src = Source {
-        columns: "t.id, t.name, t.snapshot",
+        columns: "t.id, t.name, t.snapshot, t.discovered",
         from: "FROM objective_tools t",
         count_from: "FROM objective_tools t",
         alias: "t",
@@ -60,8 +60,33 @@ pub fn list_tools(
                 name: Some(r.text(1)?),
             },
             snapshot: r.json(2)?,
+            discovered: r.int(3)? != 0,
         })
     })
+}
+
+/// Adds tools the model discovered to the objective's snapshot (a tool already in it
+/// stays as it is).
+pub fn add_discovered(
+    db: &Db,
+    objective_id: &str,
+    tools: &[SnapshotTool],
+) -> Result<(), StoreError> {
+    for t in tools {
+        db.exec(
+            "INSERT INTO objective_tools (objective_id, id, name, llm_name, adapter, snapshot, discovered)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT DO NOTHING",
+            &[
+                objective_id.into(),
+                t.tool.metadata.id.as_str().into(),
+                t.tool.metadata.name.as_str().into(),
+                t.llm_name.as_str().into(),
+                crate::db::json_text(&t.adapter),
+                crate::db::json_text(&t.tool),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// Every snapshot tool of an objective (to offer the model, and to execute calls).
