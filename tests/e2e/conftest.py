@@ -69,7 +69,17 @@ single_instance_only = pytest.mark.skipif(CLUSTER, reason="about one spin up on 
 def app(app_variables, tool_server):
     spin = Cluster(size=3, variables=app_variables).start() if CLUSTER else SpinApp(variables=app_variables).start()
     yield spin
+    report_server_errors(spin)
     spin.stop()
+
+
+def report_server_errors(spin) -> None:
+    """A 500 tells the client only its request id; the reason is in the component logs, which go
+    away with the app. Print the logged reasons (last 40) past pytest's capture, so a CI log keeps them."""
+    signs = ("internal error", "store error:", "store unavailable:")
+    lines = [line for line in spin.component_logs().splitlines() if any(s in line for s in signs)]
+    if lines:
+        os.write(1, ("\nserver-side errors logged during the session:\n" + "\n".join(lines[-40:]) + "\n").encode())
 
 
 @pytest.fixture(scope="session")
