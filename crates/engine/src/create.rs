@@ -391,6 +391,7 @@ fn write(
         },
         created_at_ms: now_ms,
     };
+    store::variations::count_selection(db, &variation.metadata.id)?;
     store::objectives::insert(
         db,
         &NewObjective {
@@ -462,13 +463,25 @@ fn pick_variation(
             "agent `{agent_id}` has no variations: create one before starting objectives"
         )));
     }
+    if mode == VariationSelectionMode::Thompson {
+        // weight 0 still means "never chosen automatically"
+        let eligible: Vec<&(String, f64, f64, f64)> = all.iter().filter(|v| v.1 > 0.0).collect();
+        let posteriors: Vec<(f64, f64)> = eligible.iter().map(|v| (v.2, v.3)).collect();
+        return crate::thompson::choose(random, &posteriors)
+            .map(|i| eligible[i].0.clone())
+            .ok_or_else(|| {
+                Error::Precondition(format!(
+                    "agent `{agent_id}` samples variations by feedback and every weight is 0: give one a weight above 0 or pass variationId"
+                ))
+            });
+    }
     // 53 random bits → a uniform float in [0, 1)
     let unit = (random.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     if mode != VariationSelectionMode::Weighted {
         let i = ((unit * all.len() as f64) as usize).min(all.len() - 1);
         return Ok(all[i].0.clone());
     }
-    let total: f64 = all.iter().map(|(_, w)| w.max(0.0)).sum();
+    let total: f64 = all.iter().map(|v| v.1.max(0.0)).sum();
     if total <= 0.0 {
         return Err(Error::Precondition(format!(
             "agent `{agent_id}` selects variations by weight and every weight is 0: give one a weight above 0 or pass variationId"
@@ -476,7 +489,7 @@ fn pick_variation(
     }
     let mut target = unit * total;
     let mut last = None;
-    for (id, w) in &all {
+    for (id, w, _, _) in &all {
         if *w <= 0.0 {
             continue;
         }

@@ -17,6 +17,7 @@ pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod steer;
+pub mod thompson;
 pub mod webhooks;
 
 pub use error::Error;

@@ -64,11 +64,13 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// How a variation is chosen when an objective does not name one.
+    /// How a variation is chosen when an objective does not name one (THOMPSON: one
+    /// draw from each eligible variation's Beta(α, β) feedback posterior, the highest runs).
     VariationSelectionMode {
         Unspecified = "VARIATION_SELECTION_MODE_UNSPECIFIED",
         Random = "VARIATION_SELECTION_MODE_RANDOM",
         Weighted = "VARIATION_SELECTION_MODE_WEIGHTED",
+        Thompson = "VARIATION_SELECTION_MODE_THOMPSON",
     }
 }
 

@@ -193,6 +193,8 @@ pub struct VariationInfo {
     pub feedback_count: i64,
     /// Posterior mean of Beta(α, β) over feedback, starting at α = β = 1 (0.5).
     pub score: f64,
+    /// Objectives started on this variation (chosen by any mode, or named).
+    pub selection_count: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Profile>,
     /// The catalog model `spec.modelConfig.modelId` names (seed 002).

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_ai_provider_keys.sql"),
     include_str!("../migrations/0012_models.sql"),
     include_str!("../migrations/0013_discovered_tools.sql"),
+    include_str!("../migrations/0014_variation_selections.sql"),
 ];
 
 /// The schema version this build writes and expects.

@@ -31,7 +31,7 @@ fn columns(with_info: bool) -> String {
     let base = format!("{}, v.agent_id, v.spec", resource::cols("v"));
     if with_info {
         format!(
-            "{base}, {INFO_COLS}, {}, {PROFILE_COLS}",
+            "{base}, {INFO_COLS}, {}, v.selections, {PROFILE_COLS}",
             crate::models::VARIATION_MODEL_COL
         )
     } else {
@@ -111,8 +111,9 @@ fn info_at(r: &Row, at: usize) -> Result<VariationInfo, StoreError> {
         } else {
             0.5
         },
-        created_by: profile_at(r, at + 6)?,
+        created_by: profile_at(r, at + 7)?,
         model: crate::models::model_meta(r, at + 5)?,
+        selection_count: r.int(at + 6)?,
     };
     info.memory_layer_count = info.memory_layer_assignments.len() as i64;
     for a in rows {
@@ -405,16 +406,26 @@ pub fn remove_layer(db: &Db, variation_id: &str, id: &str) -> Result<bool, Store
 }
 
 /// Every variation of an agent with its selection weight, oldest first.
-pub fn weights(db: &Db, agent_id: &str) -> Result<Vec<(String, f64)>, StoreError> {
+/// What selecting among an agent's variations weighs: (id, weight, α, β), by id.
+pub fn weights(db: &Db, agent_id: &str) -> Result<Vec<(String, f64, f64, f64)>, StoreError> {
     let rows = db.exec(
-        "SELECT id, weight FROM variations WHERE agent_id = ?1 ORDER BY id",
+        "SELECT id, weight, alpha, beta FROM variations WHERE agent_id = ?1 ORDER BY id",
         &[agent_id.into()],
     )?;
     rows.rows
         .iter()
         .map(|row| {
             let r = Row(row);
-            Ok((r.text(0)?, r.real(1)?))
+            Ok((r.text(0)?, r.real(1)?, r.real(2)?, r.real(3)?))
         })
         .collect()
+}
+
+/// Counts an objective started on the variation.
+pub fn count_selection(db: &Db, variation_id: &str) -> Result<(), StoreError> {
+    db.exec(
+        "UPDATE variations SET selections = selections + 1 WHERE id = ?1",
+        &[variation_id.into()],
+    )?;
+    Ok(())
 }
