@@ -22,7 +22,7 @@ FULL_SPEC = {
 }
 
 EMPTY_INFO = {"assignments": [], "memoryLayerAssignments": [], "toolCount": 0, "toolSetCount": 0,
-              "subAgentCount": 0, "memoryLayerCount": 0, "feedbackCount": 0, "score": 0.5}
+              "subAgentCount": 0, "memoryLayerCount": 0, "feedbackCount": 0, "score": 0.5, "selectionCount": 0}
 
 
 def info_without_creator(v: dict) -> dict:
