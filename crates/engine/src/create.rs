@@ -93,12 +93,7 @@ pub fn create(
 
 /// A model the workspace disabled in its catalog starts nothing.
 fn ensure_model_enabled(db: &Db, workspace_id: &str, variation: &Variation) -> Result<(), Error> {
-    let Some(model_id) = variation
-        .spec
-        .model_config
-        .as_ref()
-        .and_then(|m| m.model_id.as_deref())
-    else {
+    let Some(model_id) = variation.model_id() else {
         return Ok(());
     };
     if let Some((model::models::ModelState::Disabled, _)) =

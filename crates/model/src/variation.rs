@@ -23,6 +23,16 @@ pub struct Variation {
     pub info: Option<VariationInfo>,
 }
 
+impl Variation {
+    /// `spec.modelConfig.modelId`, when set.
+    pub fn model_id(&self) -> Option<&str> {
+        self.spec
+            .model_config
+            .as_ref()
+            .and_then(|m| m.model_id.as_deref())
+    }
+}
+
 /// Every field is optional and kept exactly as given.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

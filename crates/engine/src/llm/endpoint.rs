@@ -36,18 +36,7 @@ pub fn resolve<'m>(
     workspace_id: &str,
     model_id: Option<&'m str>,
 ) -> Result<(Endpoint, &'m str), LlmError> {
-    let id = model_id.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
-        LlmError::Configuration(
-            "the variation has no spec.modelConfig.modelId; set one such as `openai/gpt-4o` or `anthropic/claude-sonnet-4-5`"
-                .into(),
-        )
-    })?;
-    let (family, model) = id.split_once('/').unwrap_or((id, ""));
-    if model.is_empty() {
-        return Err(LlmError::Configuration(format!(
-            "modelId `{id}` must be `family/model`, e.g. `openai/gpt-4o`"
-        )));
-    }
+    let (id, family, model) = super::split(model_id)?;
     let key =
         store::providers::for_family(db, workspace_id, canonical_family(family)).map_err(|e| {
             LlmError::Provider(format!("cannot read the workspace's AI provider keys: {e}"))

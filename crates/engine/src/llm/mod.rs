@@ -113,8 +113,8 @@ impl LlmError {
     }
 }
 
-/// Which provider a `family/model` id names, and the model's own name.
-pub fn resolve(model_id: Option<&str>) -> Result<(Provider, &str), LlmError> {
+/// A variation's `family/model` id split: (id, family, model), or what to fix.
+pub(crate) fn split(model_id: Option<&str>) -> Result<(&str, &str, &str), LlmError> {
     let id = model_id.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
         LlmError::Configuration(
             "the variation has no spec.modelConfig.modelId; set one such as `openai/gpt-4o` or `anthropic/claude-sonnet-4-5`"
@@ -127,6 +127,12 @@ pub fn resolve(model_id: Option<&str>) -> Result<(Provider, &str), LlmError> {
             "modelId `{id}` must be `family/model`, e.g. `openai/gpt-4o`"
         )));
     }
+    Ok((id, family, model))
+}
+
+/// Which operator provider a `family/model` id names, and the model's own name.
+pub fn resolve(model_id: Option<&str>) -> Result<(Provider, &str), LlmError> {
+    let (id, family, model) = split(model_id)?;
     match family {
         "openai" => Ok((Provider::OpenAi, model)),
         "anthropic" | "claude" => Ok((Provider::Anthropic, model)),
@@ -172,17 +178,7 @@ pub fn complete(
         if !before_attempt() {
             return Err(LlmError::Provider("the run lost its lease".into()));
         }
-        let mut builder = http::Request::builder()
-            .method("POST")
-            .uri(&url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json");
-        for (k, v) in &to.headers {
-            builder = builder.header(k.as_str(), v.as_str());
-        }
-        let request = builder
-            .body(body.clone())
-            .map_err(|e| LlmError::Provider(format!("cannot build the request: {e}")))?;
+        let request = post_json(to, &url, body.clone())?;
         let response = match env.http.send(request, limits) {
             Ok(r) => r,
             Err(HttpError::Timeout) => {
@@ -266,17 +262,7 @@ pub fn embed(
     crate::net::check_target(&url, settings.allow_private)
         .map_err(|e| LlmError::Configuration(format!("{} ({}): {e}", to.label, to.url_source)))?;
     let body = serde_json::json!({"model": settings.embedding_model, "input": inputs});
-    let mut builder = http::Request::builder()
-        .method("POST")
-        .uri(&url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json");
-    for (k, v) in &to.headers {
-        builder = builder.header(k.as_str(), v.as_str());
-    }
-    let request = builder
-        .body(serde_json::to_vec(&body).unwrap_or_default())
-        .map_err(|e| LlmError::Provider(format!("cannot build the request: {e}")))?;
+    let request = post_json(to, &url, serde_json::to_vec(&body).unwrap_or_default())?;
     let limits = Limits {
         timeout_ms: settings.model_timeout_ms,
         max_response_bytes: MAX_REPLY_BYTES,
@@ -322,6 +308,21 @@ pub fn embed(
         )));
     }
     Ok(rows.into_iter().map(|r| r.1).collect())
+}
+
+/// A JSON POST to `url` with the endpoint's headers.
+fn post_json(to: &Endpoint, url: &str, body: Vec<u8>) -> Result<http::Request<Vec<u8>>, LlmError> {
+    let mut builder = http::Request::builder()
+        .method("POST")
+        .uri(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json");
+    for (k, v) in &to.headers {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    builder
+        .body(body)
+        .map_err(|e| LlmError::Provider(format!("cannot build the request: {e}")))
 }
 
 /// `Retry-After` seconds (capped at 10 s) or 1 s, 2 s.
