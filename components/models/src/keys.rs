@@ -136,8 +136,7 @@ pub fn delete(ctx: &Ctx) -> HandlerResult {
 /// the key's id. Without a key nothing is stored (409 naming the variable to set).
 fn seal(ctx: &Ctx, id: &str, credentials: &AiProviderCredentials) -> Result<String, ApiError> {
     let json = serde_json::to_string(credentials).unwrap_or_default();
-    engine::secrets::keyring(ctx.env.vars)
-        .and_then(|keys| engine::secrets::seal(&keys, ctx.env.random, &json, id))
+    engine::secrets::seal_with_vars(ctx.env.vars, ctx.env.random, &json, id)
         .map_err(|e| ApiError::failed_precondition(e.to_string()))
 }
 

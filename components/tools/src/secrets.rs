@@ -102,8 +102,7 @@ pub fn update(ctx: &Ctx) -> HandlerResult {
 /// The value as stored: sealed under the operator's key and bound to the secret's id.
 /// Without a key nothing is stored (409 naming the variable to set).
 fn seal(ctx: &Ctx, id: &str, value: &str) -> Result<String, ApiError> {
-    engine::secrets::keyring(ctx.env.vars)
-        .and_then(|keys| engine::secrets::seal(&keys, ctx.env.random, value, id))
+    engine::secrets::seal_with_vars(ctx.env.vars, ctx.env.random, value, id)
         .map_err(|e| ApiError::failed_precondition(e.to_string()))
 }
 

@@ -31,6 +31,17 @@ pub fn seal(
     keys.seal(value, aad, nonce)
 }
 
+/// Seals `value` for the row `aad` names under the operator's current key (the keyring
+/// read from `vars`); the error names the variable to set or fix.
+pub fn seal_with_vars(
+    vars: &dyn Variables,
+    random: &dyn Random,
+    value: &str,
+    aad: &str,
+) -> Result<String, SealError> {
+    keyring(vars).and_then(|keys| seal(&keys, random, value, aad))
+}
+
 /// What an objective's secret is bound to: the objective and the secret's name.
 pub fn objective_aad(objective_id: &str, name: &str) -> String {
     format!("{objective_id}/secrets/{name}")
@@ -89,21 +100,18 @@ pub fn reseal(env: &Env) -> Result<usize, String> {
     let mut failed = Vec::new();
     let workspace =
         store::tools::unsealed_secrets(&db, &prefix, RESEAL_BATCH).map_err(|e| e.to_string())?;
-    for s in &workspace {
-        match keys
-            .open(&s.value, &s.id)
-            .and_then(|o| seal(&keys, env.random, &o.value, &s.id))
-        {
-            Ok(sealed) => {
-                if store::tools::reseal_secret(&db, &s.id, &s.value, &sealed)
-                    .map_err(|e| e.to_string())?
-                {
-                    changed += 1;
-                }
-            }
-            Err(e) => failed.push(format!("{}: {e}", s.id)),
-        }
-    }
+    let rows: Vec<(&str, &str)> = workspace
+        .iter()
+        .map(|s| (s.id.as_str(), s.value.as_str()))
+        .collect();
+    reseal_by_id(
+        &keys,
+        env.random,
+        &rows,
+        &mut changed,
+        &mut failed,
+        |id, old, new| store::tools::reseal_secret(&db, id, old, new),
+    )?;
     let objectives = store::objectives::unsealed_secrets(&db, &prefix, RESEAL_BATCH)
         .map_err(|e| e.to_string())?;
     for (id, raw, stored) in &objectives {
@@ -132,21 +140,18 @@ pub fn reseal(env: &Env) -> Result<usize, String> {
     }
     let providers = store::providers::unsealed_credentials(&db, &prefix, RESEAL_BATCH)
         .map_err(|e| e.to_string())?;
-    for (id, stored) in &providers {
-        match keys
-            .open(stored, id)
-            .and_then(|o| seal(&keys, env.random, &o.value, id))
-        {
-            Ok(sealed) => {
-                if store::providers::reseal_credentials(&db, id, stored, &sealed)
-                    .map_err(|e| e.to_string())?
-                {
-                    changed += 1;
-                }
-            }
-            Err(e) => failed.push(format!("{id}: {e}")),
-        }
-    }
+    let rows: Vec<(&str, &str)> = providers
+        .iter()
+        .map(|(id, stored)| (id.as_str(), stored.as_str()))
+        .collect();
+    reseal_by_id(
+        &keys,
+        env.random,
+        &rows,
+        &mut changed,
+        &mut failed,
+        |id, old, new| store::providers::reseal_credentials(&db, id, old, new),
+    )?;
     // a short batch was the last one; rows that would not open stay reported, not rescanned
     if [workspace.len(), objectives.len(), providers.len()]
         .iter()
@@ -207,6 +212,33 @@ pub fn render_headers(
                 .map_err(|e| format!("header {k}: {e}"))
         })
         .collect()
+}
+
+/// Re-seals rows whose value is bound to the row's own id (workspace secrets, provider
+/// credentials), each by `swap` (compare-and-set); counts the rows changed and names the
+/// ones that would not open.
+fn reseal_by_id(
+    keys: &Keyring,
+    random: &dyn Random,
+    rows: &[(&str, &str)],
+    changed: &mut usize,
+    failed: &mut Vec<String>,
+    swap: impl Fn(&str, &str, &str) -> Result<bool, store::StoreError>,
+) -> Result<(), String> {
+    for (id, stored) in rows {
+        match keys
+            .open(stored, id)
+            .and_then(|o| seal(keys, random, &o.value, id))
+        {
+            Ok(sealed) => {
+                if swap(id, stored, &sealed).map_err(|e| e.to_string())? {
+                    *changed += 1;
+                }
+            }
+            Err(e) => failed.push(format!("{id}: {e}")),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -60,6 +60,17 @@ pub struct StoredKey {
     pub credentials: Option<String>,
 }
 
+/// A [`StoredKey`] from columns `id, name, provider, config, credentials`.
+fn stored_key(r: &Row) -> Result<StoredKey, StoreError> {
+    Ok(StoredKey {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        provider: r.wire(2, AiProvider::parse)?,
+        config: r.opt_json(3)?,
+        credentials: r.opt_text(4)?,
+    })
+}
+
 pub fn insert(
     db: &Db,
     k: &AiProviderKey,
@@ -171,17 +182,7 @@ pub fn for_family(
          WHERE workspace_id = ?1 AND family = ?2",
         &[workspace_id.into(), family.into()],
     )?;
-    row.map(|row| {
-        let r = Row(&row);
-        Ok(StoredKey {
-            id: r.text(0)?,
-            name: r.text(1)?,
-            provider: r.wire(2, AiProvider::parse)?,
-            config: r.opt_json(3)?,
-            credentials: r.opt_text(4)?,
-        })
-    })
-    .transpose()
+    row.map(|row| stored_key(&Row(&row))).transpose()
 }
 
 /// Every key of the workspace with the family it serves (for discovering its models).
@@ -195,14 +196,7 @@ pub fn all(db: &Db, workspace_id: &str) -> Result<Vec<(StoredKey, String)>, Stor
         .iter()
         .map(|row| {
             let r = Row(row);
-            let key = StoredKey {
-                id: r.text(0)?,
-                name: r.text(1)?,
-                provider: r.wire(2, AiProvider::parse)?,
-                config: r.opt_json(3)?,
-                credentials: r.opt_text(4)?,
-            };
-            Ok((key, r.text(5)?))
+            Ok((stored_key(&r)?, r.text(5)?))
         })
         .collect()
 }
