@@ -97,6 +97,15 @@ pub struct Db<'a> {
 /// server answers SQLITE_BUSY after its own short wait) before the request gets 503.
 const BUSY_BUDGET_MS: u64 = 3_000;
 
+/// Whether sqld interrupted the statement before it ran: its per-connection cancel flag,
+/// set when an earlier request on the same connection was dropped, can fire on the
+/// next one (seen in the distributed suite as `SQLITE_INTERRUPT` at step 0). Nothing
+/// ran, so outside a transaction the statement is retried like a BUSY one; inside one
+/// SQLite rolled the transaction back, and the client gets a 503 to retry.
+fn interrupted(e: &SqlError) -> bool {
+    e.message().contains("SQLITE_INTERRUPT")
+}
+
 /// Whether the backend refused a statement because another connection holds the lock.
 fn busy(e: &SqlError) -> bool {
     let m = e.message();
@@ -136,7 +145,13 @@ impl<'a> Db<'a> {
         let mut pause_ms = 2;
         loop {
             match self.sql.execute(sql, params) {
-                Err(e) if busy(&e) && !self.in_transaction.get() => {
+                Err(e) if interrupted(&e) && self.in_transaction.get() => {
+                    return Err(StoreError::Unavailable(format!(
+                        "interrupted inside a transaction (rolled back): {}",
+                        e.message()
+                    )));
+                }
+                Err(e) if (busy(&e) || interrupted(&e)) && !self.in_transaction.get() => {
                     if waited_ms >= BUSY_BUDGET_MS {
                         return Err(StoreError::Unavailable(format!(
                             "still locked after {waited_ms} ms: {}",
@@ -313,10 +328,14 @@ mod busy_tests {
     use super::*;
     use std::cell::RefCell;
 
-    /// A backend that answers SQLITE_BUSY to the first `busy` statements, recording all.
+    const BUSY: &str = "Hrana: `cursor error: (error code: SQLITE_BUSY) database is locked`";
+    const INTERRUPTED: &str = "Hrana: `cursor error: `error at step 0: (error code: SQLITE_INTERRUPT) `SQLite error: interrupted```";
+
+    /// A backend that answers `error` to the first `busy` statements, recording all.
     struct Locked {
         busy: Cell<u32>,
         seen: RefCell<Vec<String>>,
+        error: &'static str,
     }
 
     impl Sql for Locked {
@@ -324,9 +343,7 @@ mod busy_tests {
             self.seen.borrow_mut().push(sql.to_owned());
             if self.busy.get() > 0 {
                 self.busy.set(self.busy.get() - 1);
-                return Err(SqlError::Statement(
-                    "Hrana: `cursor error: (error code: SQLITE_BUSY) database is locked`".into(),
-                ));
+                return Err(SqlError::Statement(self.error.into()));
             }
             Ok(Rows::default())
         }
@@ -344,6 +361,7 @@ mod busy_tests {
         let sql = Locked {
             busy: Cell::new(3),
             seen: RefCell::default(),
+            error: BUSY,
         };
         let out = db(&sql).transaction(true, |db| db.exec("INSERT x", &[]).map(|_| 7));
         assert_eq!(out, Ok(7));
@@ -365,6 +383,7 @@ mod busy_tests {
         let sql = Locked {
             busy: Cell::new(0),
             seen: RefCell::default(),
+            error: BUSY,
         };
         let d = db(&sql);
         let out: Result<(), StoreError> = d.transaction(true, |db| {
@@ -375,6 +394,36 @@ mod busy_tests {
             matches!(out, Err(StoreError::Backend(ref m)) if m.contains("SQLITE_BUSY")),
             "{out:?}"
         );
+        assert_eq!(
+            *sql.seen.borrow(),
+            ["BEGIN IMMEDIATE", "INSERT x", "ROLLBACK"]
+        );
+    }
+
+    #[test]
+    fn an_interrupted_read_is_run_again() {
+        let sql = Locked {
+            busy: Cell::new(2),
+            seen: RefCell::default(),
+            error: INTERRUPTED,
+        };
+        assert!(db(&sql).exec("SELECT x", &[]).is_ok());
+        assert_eq!(*sql.seen.borrow(), ["SELECT x", "SELECT x", "SELECT x"]);
+    }
+
+    #[test]
+    fn an_interrupt_inside_a_transaction_is_unavailable_and_rolled_back() {
+        let sql = Locked {
+            busy: Cell::new(0),
+            seen: RefCell::default(),
+            error: INTERRUPTED,
+        };
+        let d = db(&sql);
+        let out: Result<(), StoreError> = d.transaction(true, |db| {
+            sql.busy.set(1);
+            db.exec("INSERT x", &[]).map(|_| ())
+        });
+        assert!(matches!(out, Err(StoreError::Unavailable(_))), "{out:?}");
         assert_eq!(
             *sql.seen.borrow(),
             ["BEGIN IMMEDIATE", "INSERT x", "ROLLBACK"]
