@@ -73,13 +73,24 @@ def app(app_variables, tool_server):
     spin.stop()
 
 
+# Logged server-side errors, gathered when the app stops and printed in the terminal summary:
+# a session fixture's teardown runs under pytest's fd capture, so printing there is lost.
+SERVER_ERRORS: list[str] = []
+
+
 def report_server_errors(spin) -> None:
     """A 500 tells the client only its request id; the reason is in the component logs, which go
-    away with the app. Print the logged reasons (last 40) past pytest's capture, so a CI log keeps them."""
+    away with the app. Keep the logged reasons (last 40) for the terminal summary, so a CI log has them."""
     signs = ("internal error", "store error:", "store unavailable:")
     lines = [line for line in spin.component_logs().splitlines() if any(s in line for s in signs)]
-    if lines:
-        os.write(1, ("\nserver-side errors logged during the session:\n" + "\n".join(lines[-40:]) + "\n").encode())
+    SERVER_ERRORS.extend(lines[-40:])
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if SERVER_ERRORS:
+        terminalreporter.section("server-side errors logged during the session")
+        for line in SERVER_ERRORS:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
