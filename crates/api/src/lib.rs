@@ -8,6 +8,7 @@ pub mod agents;
 #[cfg(feature = "openapi")]
 pub mod examples;
 pub mod identity;
+pub mod mcp;
 pub mod memory;
 pub mod models;
 pub mod objectives;

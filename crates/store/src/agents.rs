@@ -68,6 +68,27 @@ pub fn get(db: &Db, workspace_id: &str, r: &Ref<AgentKind>) -> Result<Option<Age
         .transpose()
 }
 
+/// The workspace's PUBLISHED agents, oldest first, at most `limit` (what the MCP server
+/// offers as tools).
+pub fn published(db: &Db, workspace_id: &str, limit: i64) -> Result<Vec<Agent>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM agents a WHERE a.workspace_id = ?1 AND a.status = ?2 ORDER BY a.id LIMIT ?3",
+        columns(false)
+    );
+    db.exec(
+        &sql,
+        &[
+            workspace_id.into(),
+            AgentStatus::Published.as_str().into(),
+            limit.into(),
+        ],
+    )?
+    .rows
+    .iter()
+    .map(|row| agent_from(row, false))
+    .collect()
+}
+
 /// Filters specific to agents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AgentFilter {

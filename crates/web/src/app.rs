@@ -507,15 +507,21 @@ fn respond(result: HandlerResult, request_id: &str) -> http::Response<Vec<u8>> {
         Ok(Reply {
             status,
             body,
-            content_type: Some(content_type),
+            content_type,
+            headers,
         }) => {
-            return builder
-                .header("content-type", content_type)
-                .status(status)
-                .body(body.unwrap_or_default())
-                .unwrap_or_else(|_| http::Response::new(Vec::new()));
+            for (name, value) in headers {
+                builder = builder.header(name, value);
+            }
+            if let Some(content_type) = content_type {
+                return builder
+                    .header("content-type", content_type)
+                    .status(status)
+                    .body(body.unwrap_or_default())
+                    .unwrap_or_else(|_| http::Response::new(Vec::new()));
+            }
+            (status, body)
         }
-        Ok(Reply { status, body, .. }) => (status, body),
         Err(e) => {
             if e.code == model::error::ErrorCode::Internal {
                 eprintln!("request {request_id}: internal error: {}", e.message);

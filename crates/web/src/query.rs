@@ -197,7 +197,7 @@ pub fn encode_cursor(last_id: &str, ascending: bool) -> String {
     URL_SAFE_NO_PAD.encode(format!("c1:{order}:{last_id}"))
 }
 
-fn decode_cursor(cursor: &str, ascending: bool) -> Result<String, ApiError> {
+pub fn decode_cursor(cursor: &str, ascending: bool) -> Result<String, ApiError> {
     let bad = || {
         ApiError::invalid(
             "cursor",

@@ -9,6 +9,8 @@ pub struct Reply {
     pub body: Option<Vec<u8>>,
     /// Other than `application/json` (streams).
     pub content_type: Option<&'static str>,
+    /// Headers beyond the pipeline's own (`Mcp-Session-Id`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -19,6 +21,7 @@ impl Reply {
             status,
             body: Some(body),
             content_type: None,
+            headers: Vec::new(),
         }
     }
 
@@ -32,6 +35,7 @@ impl Reply {
             status,
             body: Some(body),
             content_type: None,
+            headers: Vec::new(),
         }
     }
 
@@ -40,6 +44,7 @@ impl Reply {
             status: 204,
             body: None,
             content_type: None,
+            headers: Vec::new(),
         }
     }
 
@@ -49,6 +54,13 @@ impl Reply {
             status: 200,
             body: None,
             content_type: Some("text/event-stream"),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same reply with one more header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 }

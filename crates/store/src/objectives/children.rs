@@ -43,6 +43,15 @@ pub fn child_outcome(db: &Db, id: &str) -> Result<Option<ChildOutcome>, StoreErr
     }))
 }
 
+/// How many events the objective has recorded (a measure of progress that only grows).
+pub fn event_count(db: &Db, id: &str) -> Result<i64, StoreError> {
+    let row = db.one(
+        "SELECT count(*) FROM objective_events WHERE objective_id = ?1",
+        &[id.into()],
+    )?;
+    row.map_or(Ok(0), |r| Row(&r).int(0))
+}
+
 /// Children that have not ended (to cancel with their parent): (id, window id).
 pub fn running_children(db: &Db, parent_id: &str) -> Result<Vec<(String, String)>, StoreError> {
     let rows = db.exec(

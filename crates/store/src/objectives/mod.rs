@@ -24,7 +24,7 @@ mod tasks;
 mod tool_calls;
 mod windows;
 
-pub use children::{child_outcome, count_children, running_children, ChildOutcome};
+pub use children::{child_outcome, count_children, event_count, running_children, ChildOutcome};
 pub use events::{events_after, get_event, insert_event, list_events, window_events, EventRecord};
 pub use ids::{next_id, ObjectiveRecord};
 pub use lease::{claim, claim_idle, claim_next, held_status, park, release, renew};

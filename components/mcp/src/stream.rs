@@ -1,0 +1,159 @@
+//! Server-sent event bodies, written after the handler answered the head:
+//! - an agent tool call: progress notifications while the objective runs, then the
+//!   JSON-RPC response with the tool's result;
+//! - a session's `GET` stream: `notifications/tools/list_changed` when the published
+//!   agents differ from what the session last listed, keep-alive comments between,
+//!   closed after `event_stream_max_seconds` (clients reconnect).
+
+use crate::catalog;
+use crate::wait::{self, Polled, Watch};
+use mcp_server::{notification, response, sse};
+use ports::Env;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use store::Db;
+
+#[derive(Serialize, Deserialize)]
+pub enum StreamKey {
+    Call {
+        request_id: Value,
+        progress_token: Option<Value>,
+        watch: Watch,
+    },
+    Listen {
+        workspace_id: String,
+        agents_visible: bool,
+        listed: Option<String>,
+    },
+}
+
+/// How often the tool list is compared while a session listens.
+const LISTEN_POLL_MS: u64 = 1000;
+
+fn seconds(env: &Env, name: &str, default: i64) -> i64 {
+    env.vars
+        .get(name)
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(default)
+        * 1000
+}
+
+pub fn run(env: Env<'_>, key: &str, write: &mut dyn FnMut(&[u8]) -> bool) {
+    match serde_json::from_str::<StreamKey>(key) {
+        Ok(StreamKey::Call {
+            request_id,
+            progress_token,
+            watch,
+        }) => call(env, &request_id, progress_token, &watch, write),
+        Ok(StreamKey::Listen {
+            workspace_id,
+            agents_visible,
+            listed,
+        }) => listen(env, &workspace_id, agents_visible, listed, write),
+        Err(e) => eprintln!("mcp stream: unreadable key: {e}"),
+    }
+}
+
+fn call(
+    env: Env<'_>,
+    request_id: &Value,
+    progress_token: Option<Value>,
+    w: &Watch,
+    write: &mut dyn FnMut(&[u8]) -> bool,
+) {
+    let db = Db::new(env.sql);
+    let mut reported = -1;
+    loop {
+        let result = match wait::poll(&db, w) {
+            Ok(Polled::Settled(result)) => result,
+            Ok(Polled::Running { status, events }) => {
+                if env.clock.now_ms() >= w.deadline_ms {
+                    wait::still_running(w, status)
+                } else {
+                    if let (Some(token), true) = (&progress_token, events > reported) {
+                        reported = events;
+                        let params = json!({
+                            "progressToken": token,
+                            "progress": events,
+                            "message": format!("objective {}: {} ({events} events)", w.objective_id, status.as_str()),
+                        });
+                        if !write(&sse(&notification("notifications/progress", Some(params)))) {
+                            return;
+                        }
+                    }
+                    env.clock.sleep_ms(wait::POLL_MS);
+                    continue;
+                }
+            }
+            Err(e) => {
+                eprintln!("mcp call on {}: {e}", w.objective_id);
+                let error = mcp_server::RpcError::in_band(
+                    mcp_server::code::INTERNAL,
+                    format!(
+                        "the server could not read objective {}; follow it with cadenya_get_objective",
+                        w.objective_id
+                    ),
+                );
+                write(&sse(&error.body(request_id)));
+                return;
+            }
+        };
+        write(&sse(&response(request_id, result)));
+        return;
+    }
+}
+
+fn listen(
+    env: Env<'_>,
+    workspace_id: &str,
+    agents_visible: bool,
+    mut listed: Option<String>,
+    write: &mut dyn FnMut(&[u8]) -> bool,
+) {
+    let db = Db::new(env.sql);
+    let begun = env.clock.now_ms();
+    let deadline = begun + seconds(&env, "event_stream_max_seconds", 300);
+    let heartbeat = seconds(&env, "event_stream_heartbeat_seconds", 15);
+    let mut next_beat = begun + heartbeat;
+    // a reconnecting client waits a second, not the SDK's default
+    if !write(b"retry: 1000\n\n") {
+        return;
+    }
+    loop {
+        let now = env.clock.now_ms();
+        if now >= deadline {
+            return;
+        }
+        let current = if agents_visible {
+            match catalog::agent_tools(&db, workspace_id) {
+                Ok(tools) => catalog::fingerprint(&tools),
+                Err(e) => {
+                    eprintln!("mcp listen on {workspace_id}: {e}");
+                    return;
+                }
+            }
+        } else {
+            catalog::fingerprint(&[])
+        };
+        if listed.as_deref() != Some(current.as_str()) {
+            // a session that never listed learns nothing new from its first look
+            if listed.is_some()
+                && !write(&sse(&notification(
+                    "notifications/tools/list_changed",
+                    None,
+                )))
+            {
+                return;
+            }
+            listed = Some(current);
+        }
+        if now >= next_beat {
+            if !write(b": keep-alive\n\n") {
+                return;
+            }
+            next_beat = now + heartbeat;
+        }
+        env.clock.sleep_ms(LISTEN_POLL_MS);
+    }
+}
