@@ -1,6 +1,6 @@
 //! Schedule handlers.
 
-use engine::fire::{self, Fired};
+use engine::fire;
 use model::agent::Agent;
 use model::ids::{Ref, ScheduleKind, VariationKind};
 use model::schedule::{
@@ -205,7 +205,7 @@ pub fn archive(ctx: &Ctx) -> HandlerResult {
 /// Fires once now through the scheduler's own path.
 pub fn trigger(ctx: &Ctx) -> HandlerResult {
     ctx.empty_body()?;
-    let (schedule, fired) = ctx.write(|db| {
+    let schedule = ctx.write(|db| {
         let agent = agent(ctx, db)?;
         let rec = record(ctx, db, &agent)?;
         if rec.schedule.spec.status == Some(ScheduleStatus::Archived) {
@@ -214,14 +214,8 @@ pub fn trigger(ctx: &Ctx) -> HandlerResult {
                 rec.schedule.metadata.id
             )));
         }
-        let fired = fire::fire(db, &ctx.env, ctx.now_ms, &rec)?;
-        Ok((
-            view(ctx, record_by_id(db, &rec.schedule.metadata.id)?),
-            fired,
-        ))
+        fire::fire(db, &ctx.env, ctx.now_ms, &rec)?;
+        Ok(view(ctx, record_by_id(db, &rec.schedule.metadata.id)?))
     })?;
-    if let (Fired::Objective(id), false) = (fired, ctx.dry_run) {
-        ctx.defer(id);
-    }
     Ok(Reply::ok(&schedule))
 }

@@ -1,6 +1,7 @@
 //! The schedules component: `/v1/workspaces/{workspaceId}/agents/{agentId}/schedules…`
-//! (and `/v1/agents/{agentId}/schedules…`). `:trigger` fires at once and kicks the
-//! objective it created; the `scheduler` cron component fires everything else.
+//! (and `/v1/agents/{agentId}/schedules…`). `:trigger` fires at once; the objective it
+//! creates starts on the scheduler's next tick (within a second), like every fire, so
+//! this component does not link the engine's run loop (model and tool clients).
 
 mod handlers;
 
@@ -8,7 +9,7 @@ use api::schedules as ops;
 use web::{App, Route};
 
 pub static APP: App = App {
-    background: Some(engine::run::kick_all),
+    background: None,
     stream: None,
     prefetch: None,
     routes: &[

@@ -54,9 +54,9 @@ impl Agent {
         self.h.created(&self.schedules, body)
     }
 
-    /// `POST …:trigger` answered, its background kick never run (the objective stays PENDING).
-    fn trigger_without_kick(&self, id: &str) -> Value {
-        let (status, fired) = self.h.without_after(
+    /// `POST …:trigger`; the objective it fires stays PENDING until a scheduler tick.
+    fn trigger(&self, id: &str) -> Value {
+        let (status, fired) = self.h.on(
             &APP,
             "POST",
             &format!("{}/{id}:trigger", self.schedules),
@@ -206,7 +206,7 @@ fn trigger_fires_through_the_same_path_and_skip_holds_overlaps() {
         .as_str()
         .unwrap()
         .to_owned();
-    let fired = s.trigger_without_kick(&id);
+    let fired = s.trigger(&id);
     assert_eq!(fired["info"]["totalFires"], 1);
     let objectives = s.objectives(&id);
     assert_eq!(objectives.len(), 1);
@@ -217,7 +217,7 @@ fn trigger_fires_through_the_same_path_and_skip_holds_overlaps() {
     assert_eq!(o["data"]["sourceScheduleId"], id.as_str());
 
     // the first objective has not ended: SKIP records why instead of firing
-    let skipped = s.trigger_without_kick(&id);
+    let skipped = s.trigger(&id);
     assert_eq!(skipped["info"]["totalFires"], 1);
     let reason = skipped["info"]["lastSkipReason"].as_str().unwrap();
     assert!(
@@ -233,7 +233,7 @@ fn trigger_fires_through_the_same_path_and_skip_holds_overlaps() {
         Some(json!({"spec": {"overlapPolicy": "OVERLAP_POLICY_ALLOW"}})),
     );
     assert_eq!(status, 200);
-    assert_eq!(s.trigger_without_kick(&id)["info"]["totalFires"], 2);
+    assert_eq!(s.trigger(&id)["info"]["totalFires"], 2);
 }
 
 #[test]
