@@ -53,17 +53,9 @@ pub fn agent_tools(db: &Db, workspace_id: &str) -> Result<Vec<AgentTool>, StoreE
         .map(|agent| {
             let name = unique_name(&llm_name(&agent.metadata.name), &mut taken);
             let (input, shape) = agent_input_schema(agent.spec.input_data_schema.as_ref());
-            let description = agent
-                .spec
-                .description
-                .clone()
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or_else(|| {
-                    format!(
-                        "Run the agent `{}` on a task; it works on it and returns its answer.",
-                        agent.metadata.name
-                    )
-                });
+            let description = agent.tool_description(|name| {
+                format!("Run the agent `{name}` on a task; it works on it and returns its answer.")
+            });
             // MCP output schemas are objects; another output definition stays untyped
             let output = agent
                 .spec

@@ -2,7 +2,6 @@
 //! approve or deny a waiting call, cancel. Each needs the scope its REST twin needs.
 
 use crate::catalog;
-use engine::steer::Actor;
 use mcp_server::object_result;
 use model::enums::WireEnum;
 use model::ids::{AgentKind, ObjectiveKind, Ref, ToolCallId};
@@ -187,17 +186,6 @@ fn get(ctx: &Ctx, args: &Args) -> Result<Value, ApiError> {
     Ok(object_result(out, json!({"cadenya/objectiveId": id})))
 }
 
-fn actor<'a>(ctx: &'a Ctx) -> Result<Actor<'a>, ApiError> {
-    let p = ctx.principal()?;
-    Ok(Actor {
-        account_id: &p.account_id,
-        workspace_id: ctx.workspace()?,
-        profile_id: &p.profile_id,
-        now_ms: ctx.now_ms,
-        random: ctx.env.random,
-    })
-}
-
 fn steer(ctx: &Ctx, args: &Args, approve: bool) -> Result<Value, ApiError> {
     if approve {
         only(args, &["objectiveId", "toolCallId"])?;
@@ -207,7 +195,7 @@ fn steer(ctx: &Ctx, args: &Args, approve: bool) -> Result<Value, ApiError> {
     let call_raw = required(args, "toolCallId")?;
     let call = ToolCallId::parse(call_raw).map_err(|e| ApiError::invalid("toolCallId", e))?;
     let memo = text(args, "memo", false)?.map(str::to_owned);
-    let a = actor(ctx)?;
+    let a = ctx.actor()?;
     let (id, status) = ctx.write(|db| {
         let raw = required(args, "objectiveId")?;
         let r: Ref<ObjectiveKind> =
@@ -243,7 +231,7 @@ fn cancel(ctx: &Ctx, args: &Args) -> Result<Value, ApiError> {
             "must be at most 100000 characters",
         ));
     }
-    let a = actor(ctx)?;
+    let a = ctx.actor()?;
     let o = ctx.write(|db| {
         let o = objective(ctx, args)?;
         let window = o

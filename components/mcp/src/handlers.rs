@@ -223,10 +223,8 @@ fn wait_ms(ctx: &Ctx, asked: Option<&Value>) -> i64 {
     let limit = ctx
         .env
         .vars
-        .get("mcp_call_timeout_seconds")
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(DEFAULT_WAIT_SECONDS);
+        .seconds_as_ms("mcp_call_timeout_seconds", DEFAULT_WAIT_SECONDS)
+        / 1000;
     let seconds = asked
         .and_then(Value::as_f64)
         .filter(|s| *s >= 0.0)

@@ -30,15 +30,6 @@ pub enum StreamKey {
 /// How often the tool list is compared while a session listens.
 const LISTEN_POLL_MS: u64 = 1000;
 
-fn seconds(env: &Env, name: &str, default: i64) -> i64 {
-    env.vars
-        .get(name)
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(default)
-        * 1000
-}
-
 pub fn run(env: Env<'_>, key: &str, write: &mut dyn FnMut(&[u8]) -> bool) {
     match serde_json::from_str::<StreamKey>(key) {
         Ok(StreamKey::Call {
@@ -113,8 +104,8 @@ fn listen(
 ) {
     let db = Db::new(env.sql);
     let begun = env.clock.now_ms();
-    let deadline = begun + seconds(&env, "event_stream_max_seconds", 300);
-    let heartbeat = seconds(&env, "event_stream_heartbeat_seconds", 15);
+    let deadline = begun + env.vars.seconds_as_ms("event_stream_max_seconds", 300);
+    let heartbeat = env.vars.seconds_as_ms("event_stream_heartbeat_seconds", 15);
     let mut next_beat = begun + heartbeat;
     // a reconnecting client waits a second, not the SDK's default
     if !write(b"retry: 1000\n\n") {

@@ -1,7 +1,6 @@
 //! Objective handlers: thin translations between HTTP and `engine`/`store`.
 
 use engine::create::{Creator, Origin};
-use engine::steer::Actor;
 use model::ids::{AgentKind, EventId, EventKind, Id, ObjectiveKind, Ref, TaskId, ToolCallId};
 use model::objective::{
     CancelRequest, CompactRequest, CompactResponse, ContextWindowData, ContinueRequest,
@@ -59,17 +58,6 @@ fn load(ctx: &Ctx, db: &Db, id: &str) -> Result<Objective, ApiError> {
     let r = Ref::Id(model::ids::ObjectiveId::parse(id).map_err(|_| ApiError::internal())?);
     objectives::get(db, ctx.workspace()?, &r)?.ok_or_else(|| {
         ApiError::not_found(format!("objective `{id}` does not exist in this workspace"))
-    })
-}
-
-fn actor<'a>(ctx: &'a Ctx) -> Result<Actor<'a>, ApiError> {
-    let p = ctx.principal()?;
-    Ok(Actor {
-        account_id: &p.account_id,
-        workspace_id: ctx.workspace()?,
-        profile_id: &p.profile_id,
-        now_ms: ctx.now_ms,
-        random: ctx.env.random,
     })
 }
 
@@ -178,7 +166,7 @@ pub fn stream_events(ctx: &Ctx) -> HandlerResult {
 
 pub fn resume(ctx: &Ctx) -> HandlerResult {
     let body: ContinueRequest = ctx.json()?;
-    let a = actor(ctx)?;
+    let a = ctx.actor()?;
     let (event, owner) = ctx.write(|db| {
         let o = find(ctx, db, "id")?;
         let owner = objectives::Owner::of(&o);
@@ -205,7 +193,7 @@ pub fn cancel(ctx: &Ctx) -> HandlerResult {
             ));
         }
     }
-    let a = actor(ctx)?;
+    let a = ctx.actor()?;
     let objective = ctx.write(|db| {
         let o = find(ctx, db, "id")?;
         let id = o.metadata.id.clone();
@@ -292,10 +280,15 @@ pub fn tool_call(ctx: &Ctx) -> HandlerResult {
 /// Approve, deny and setContent share their shape: one transaction, then a kick.
 fn steer_call(
     ctx: &Ctx,
-    f: impl FnOnce(&Db, &Actor, &str, &str) -> Result<store::objectives::ToolCallRecord, engine::Error>,
+    f: impl FnOnce(
+        &Db,
+        &engine::steer::Actor,
+        &str,
+        &str,
+    ) -> Result<store::objectives::ToolCallRecord, engine::Error>,
 ) -> HandlerResult {
     let call = call_id(ctx)?;
-    let a = actor(ctx)?;
+    let a = ctx.actor()?;
     let (wire, objective) = ctx.write(|db| {
         let id = objective_id(ctx, db, "objectiveId")?;
         let record = f(db, &a, &id, call.as_str()).map_err(ApiError::from)?;

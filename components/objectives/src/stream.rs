@@ -19,23 +19,14 @@ pub struct Start {
 const POLL_MS: u64 = 250;
 const BATCH: i64 = 100;
 
-fn seconds(env: &Env, name: &str, default: i64) -> i64 {
-    env.vars
-        .get(name)
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(default)
-        * 1000
-}
-
 pub fn run(env: Env<'_>, key: &str, write: &mut dyn FnMut(&[u8]) -> bool) {
     let Ok(start) = serde_json::from_str::<Start>(key) else {
         return;
     };
     let db = Db::new(env.sql);
     let begun = env.clock.now_ms();
-    let deadline = begun + seconds(&env, "event_stream_max_seconds", 300);
-    let heartbeat = seconds(&env, "event_stream_heartbeat_seconds", 15);
+    let deadline = begun + env.vars.seconds_as_ms("event_stream_max_seconds", 300);
+    let heartbeat = env.vars.seconds_as_ms("event_stream_heartbeat_seconds", 15);
     let mut next_beat = begun + heartbeat;
     let owner = match objectives::owner(&db, &start.objective_id) {
         Ok(Some(o)) => o,

@@ -193,6 +193,15 @@ pub fn check_http_url(url: &str) -> Result<(), String> {
 }
 
 impl Agent {
+    /// What a model is told this agent does as a tool: its description, or — when it
+    /// has none — `fallback`'s sentence naming it.
+    pub fn tool_description(&self, fallback: impl FnOnce(&str) -> String) -> String {
+        match self.spec.description.as_deref() {
+            Some(d) if !d.trim().is_empty() => d.to_owned(),
+            _ => fallback(&self.metadata.name),
+        }
+    }
+
     /// The agent as a client would send it, for merging updates.
     pub fn input_view(&self) -> serde_json::Value {
         let metadata = MetadataInput::settable(&self.metadata.fields());

@@ -193,6 +193,16 @@ pub trait Random {
 pub trait Variables {
     /// The value of a variable; `None` when it is unset or empty.
     fn get(&self, name: &str) -> Option<String>;
+
+    /// A duration given in whole seconds, in milliseconds: `default_seconds` when the
+    /// variable is unset, not a number, or not positive.
+    fn seconds_as_ms(&self, name: &str, default_seconds: i64) -> i64 {
+        self.get(name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(default_seconds)
+            * 1000
+    }
 }
 
 /// Why an outbound HTTP request produced no response.

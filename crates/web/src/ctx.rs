@@ -66,6 +66,19 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The caller as the engine records who steered an objective.
+    #[cfg(feature = "engine")]
+    pub fn actor(&self) -> Result<engine::steer::Actor<'a>, ApiError> {
+        let p = self.principal()?;
+        Ok(engine::steer::Actor {
+            account_id: &p.account_id,
+            workspace_id: self.workspace()?,
+            profile_id: &p.profile_id,
+            now_ms: self.now_ms,
+            random: self.env.random,
+        })
+    }
+
     /// A path parameter (the router guarantees the template's parameters exist).
     pub fn param(&self, name: &str) -> &str {
         self.params

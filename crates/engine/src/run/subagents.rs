@@ -86,17 +86,9 @@ pub fn snapshot(
                 false,
             ),
         };
-        let description = agent
-            .spec
-            .description
-            .clone()
-            .filter(|d| !d.trim().is_empty())
-            .unwrap_or_else(|| {
-                format!(
-                    "Hand a task to the agent `{}`; it works on it on its own and returns its answer.",
-                    agent.metadata.name
-                )
-            });
+        let description = agent.tool_description(|name| {
+            format!("Hand a task to the agent `{name}`; it works on it on its own and returns its answer.")
+        });
         out.push(SubAgent {
             llm_name: unique_name(&llm_name(&agent.metadata.name), taken),
             agent_id: agent.metadata.id.clone(),
