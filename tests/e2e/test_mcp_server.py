@@ -711,6 +711,26 @@ def test_a_call_that_outlasts_its_wait_answers_with_the_running_objective(ws, fa
     assert get(ws, result.meta["cadenya/objectiveId"])["status"] == COMPLETED
 
 
+def test_a_client_that_gives_up_on_a_call_cancels_its_objective(ws, fake_openai):
+    """The SDK abandons a call past its read timeout with `notifications/cancelled`: the objective
+    the call started is cancelled (the specification asks a server to stop a cancelled request)."""
+    s = agent(ws, "Slow Poke")
+    fake_openai.script(s.model, [text("Too late.", delay=6)])
+
+    async def body(client: Client):
+        await client.list_tools()
+        with pytest.raises(MCPError) as gave_up:
+            await client.call_tool("slow_poke", {"message": "Take your time"}, read_timeout_seconds=1.5)
+        return gave_up.value
+    gave_up = Mcp(ws, ws.token).session(body)
+    assert "timed out" in str(gave_up), gave_up
+
+    oid = eventually(lambda: (ids := objective_ids(ws, agentId=s.agent_id)) and ids[0], timeout=10)
+    cancelled = wait_status(ws, oid, "OBJECTIVE_STATUS_CANCELLED", timeout=15)
+    assert "cancelled the tool call" in cancelled.get("statusMessage", "") or any(
+        "cancelled the tool call" in json.dumps(e) for e in events(ws, oid)), cancelled
+
+
 def test_progress_notifications_arrive_while_an_agent_runs(ws, fake_openai):
     s = agent(ws, "Slow Poke")
     fake_openai.script(s.model, [text("Worth the wait.", delay=4)])

@@ -62,7 +62,18 @@ pub fn message(ctx: &Ctx) -> HandlerResult {
     }
     let (id, method, params) = match mcp_server::parse(ctx.body) {
         Err((id, e)) => return Ok(rpc(&id, &e)),
-        Ok(Message::Notification { .. } | Message::Response) => {
+        Ok(Message::Notification { method, params }) => {
+            if method == "notifications/cancelled" {
+                cancel_call(ctx, &params)?;
+            }
+            return Ok(Reply {
+                status: 202,
+                body: None,
+                content_type: None,
+                headers: Vec::new(),
+            });
+        }
+        Ok(Message::Response) => {
             return Ok(Reply {
                 status: 202,
                 body: None,
@@ -82,7 +93,7 @@ pub fn message(ctx: &Ctx) -> HandlerResult {
     match method.as_str() {
         "ping" => Ok(answer(&id, json!({}))),
         "tools/list" => list_tools(ctx, &id, &mut session),
-        "tools/call" => call_tool(ctx, &id, &params),
+        "tools/call" => call_tool(ctx, &id, &params, &session),
         other => Ok(rpc(
             &id,
             &RpcError::in_band(
@@ -138,7 +149,12 @@ fn told(e: ApiError, meta: Value) -> Result<Value, ApiError> {
     Ok(error_result(text, meta))
 }
 
-fn call_tool(ctx: &Ctx, id: &Value, params: &Map<String, Value>) -> HandlerResult {
+fn call_tool(
+    ctx: &Ctx,
+    id: &Value,
+    params: &Map<String, Value>,
+    session: &Session,
+) -> HandlerResult {
     let invalid = |m: String| Ok(rpc(id, &RpcError::in_band(code::INVALID_PARAMS, m)));
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return invalid("`params.name` must name a tool".into());
@@ -165,10 +181,13 @@ fn call_tool(ctx: &Ctx, id: &Value, params: &Map<String, Value>) -> HandlerResul
         Ok(objective_id) => objective_id,
         Err(e) => return Ok(answer(id, told(e, json!({}))?)),
     };
+    let call_key = session::call_key(session, id);
+    session::remember_call(ctx, &call_key, &objective_id)?;
     let watch = Watch {
         objective_id,
         structured: tool.structured(),
         deadline_ms: ctx.now_ms + wait_ms,
+        call_key,
     };
     if accepts_event_stream(ctx) {
         let key = StreamKey::Call {
@@ -236,8 +255,44 @@ fn accepts_event_stream(ctx: &Ctx) -> bool {
     header(ctx, "accept").is_some_and(|a| a.to_ascii_lowercase().contains("text/event-stream"))
 }
 
+/// A client gave up on an agent call (`notifications/cancelled`): its objective is
+/// cancelled, as the specification asks of a request no longer wanted. Nothing to do
+/// when the call already answered, or the objective ended or is another's.
+fn cancel_call(ctx: &Ctx, params: &Map<String, Value>) -> Result<(), ApiError> {
+    let Some(request_id) = mcp_server::cancelled_request(params) else {
+        return Ok(());
+    };
+    let Found::Live(s) = session::find(ctx)? else {
+        return Ok(());
+    };
+    let key = session::call_key(&s, request_id);
+    let Some(objective_id) = session::called(ctx, &key)? else {
+        return Ok(());
+    };
+    let mut args = Map::new();
+    args.insert("objectiveId".into(), json!(objective_id));
+    args.insert(
+        "reason".into(),
+        json!("the MCP client cancelled the tool call that started this objective"),
+    );
+    match control::call(ctx, catalog::CANCEL_OBJECTIVE, &args) {
+        Ok(_) => {}
+        Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unavailable) => return Err(e),
+        // already ended, or the token may not cancel: the call is simply abandoned
+        Err(_) => {}
+    }
+    session::forget_call(ctx.env.kv, &key);
+    Ok(())
+}
+
 /// The JSON-only answer: poll here until the objective settles or the wait ends.
 fn wait_inline(ctx: &Ctx, w: &Watch) -> Result<Value, ApiError> {
+    let result = poll_until_settled(ctx, w);
+    session::forget_call(ctx.env.kv, &w.call_key);
+    result
+}
+
+fn poll_until_settled(ctx: &Ctx, w: &Watch) -> Result<Value, ApiError> {
     loop {
         match wait::poll(ctx.db, w)? {
             Polled::Settled(result) => return Ok(result),

@@ -7,6 +7,7 @@ use web::{ApiError, Ctx};
 
 pub const HEADER: &str = "mcp-session-id";
 const PREFIX: &str = "mcp:session:";
+const CALL_PREFIX: &str = "mcp:call:";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Session {
@@ -79,4 +80,34 @@ pub fn end(ctx: &Ctx, s: &Session) -> Result<(), ApiError> {
         .kv
         .delete(&format!("{PREFIX}{}", s.id))
         .map_err(|e| kv_error(format!("{e:?}")))
+}
+
+/// Where an agent call in flight records its objective, so a `notifications/cancelled`
+/// naming the call's request can cancel it; deleted when the call answers.
+pub fn call_key(s: &Session, request_id: &serde_json::Value) -> String {
+    format!("{CALL_PREFIX}{}:{request_id}", s.id)
+}
+
+pub fn remember_call(ctx: &Ctx, key: &str, objective_id: &str) -> Result<(), ApiError> {
+    ctx.env
+        .kv
+        .set(key, objective_id.as_bytes())
+        .map_err(|e| kv_error(format!("{e:?}")))
+}
+
+/// The objective a call in flight started, if it still runs.
+pub fn called(ctx: &Ctx, key: &str) -> Result<Option<String>, ApiError> {
+    let raw = ctx
+        .env
+        .kv
+        .get(key)
+        .map_err(|e| kv_error(format!("{e:?}")))?;
+    Ok(raw.and_then(|b| String::from_utf8(b).ok()))
+}
+
+/// The call answered: nothing left to cancel (a failure only leaves a stale pointer).
+pub fn forget_call(kv: &dyn ports::Kv, key: &str) {
+    if let Err(e) = kv.delete(key) {
+        eprintln!("mcp call record {key} not deleted: {e:?}");
+    }
 }

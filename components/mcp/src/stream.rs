@@ -36,7 +36,13 @@ pub fn run(env: Env<'_>, key: &str, write: &mut dyn FnMut(&[u8]) -> bool) {
             request_id,
             progress_token,
             watch,
-        }) => call(env, &request_id, progress_token, &watch, write),
+        }) => {
+            // a client that went away may still cancel the call (disconnecting is not
+            // cancelling), so its record stays until an answer was delivered
+            if call(env, &request_id, progress_token, &watch, write) {
+                crate::session::forget_call(env.kv, &watch.call_key);
+            }
+        }
         Ok(StreamKey::Listen {
             workspace_id,
             agents_visible,
@@ -46,13 +52,14 @@ pub fn run(env: Env<'_>, key: &str, write: &mut dyn FnMut(&[u8]) -> bool) {
     }
 }
 
+/// Streams one agent call; whether its answer reached the client.
 fn call(
     env: Env<'_>,
     request_id: &Value,
     progress_token: Option<Value>,
     w: &Watch,
     write: &mut dyn FnMut(&[u8]) -> bool,
-) {
+) -> bool {
     let db = Db::new(env.sql);
     let mut reported = -1;
     loop {
@@ -70,7 +77,7 @@ fn call(
                             "message": format!("objective {}: {} ({events} events)", w.objective_id, status.as_str()),
                         });
                         if !write(&sse(&notification("notifications/progress", Some(params)))) {
-                            return;
+                            return false;
                         }
                     }
                     env.clock.sleep_ms(wait::POLL_MS);
@@ -86,12 +93,10 @@ fn call(
                         w.objective_id
                     ),
                 );
-                write(&sse(&error.body(request_id)));
-                return;
+                return write(&sse(&error.body(request_id)));
             }
         };
-        write(&sse(&response(request_id, result)));
-        return;
+        return write(&sse(&response(request_id, result)));
     }
 }
 

@@ -20,6 +20,8 @@ pub struct Watch {
     /// The tool has an `outputSchema`: a result without the output is an error.
     pub structured: bool,
     pub deadline_ms: i64,
+    /// The call's record for `notifications/cancelled` ([`crate::session::call_key`]).
+    pub call_key: String,
 }
 
 /// Where the objective stands after one poll.

@@ -61,7 +61,10 @@ pub enum Message {
         params: Map<String, Value>,
     },
     /// Expects none (`notifications/initialized`, `notifications/cancelled`…).
-    Notification { method: String },
+    Notification {
+        method: String,
+        params: Map<String, Value>,
+    },
     /// A client's answer to a server request; this server sends none, so it is only
     /// acknowledged.
     Response,
@@ -100,16 +103,14 @@ pub fn parse(body: &[u8]) -> Result<Message, (Value, RpcError)> {
     if !id_ok {
         return bad(Value::Null, "`id` must be a string or a number");
     }
+    let params = match obj.remove("params") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(p)) => p,
+        Some(_) => return bad(shown, "`params` must be an object"),
+    };
     match (obj.remove("method"), id) {
-        (Some(Value::String(method)), Some(id)) => {
-            let params = match obj.remove("params") {
-                None | Some(Value::Null) => Map::new(),
-                Some(Value::Object(p)) => p,
-                Some(_) => return bad(id, "`params` must be an object"),
-            };
-            Ok(Message::Request { id, method, params })
-        }
-        (Some(Value::String(method)), None) => Ok(Message::Notification { method }),
+        (Some(Value::String(method)), Some(id)) => Ok(Message::Request { id, method, params }),
+        (Some(Value::String(method)), None) => Ok(Message::Notification { method, params }),
         (Some(_), id) => bad(id.unwrap_or(Value::Null), "`method` must be a string"),
         (None, Some(_)) if obj.contains_key("result") || obj.contains_key("error") => {
             Ok(Message::Response)
@@ -141,6 +142,13 @@ pub fn check_version_header(header: Option<&str>) -> Result<(), RpcError> {
             ),
         )),
     }
+}
+
+/// The request a `notifications/cancelled` names (its `requestId`).
+pub fn cancelled_request(params: &Map<String, Value>) -> Option<&Value> {
+    params
+        .get("requestId")
+        .filter(|id| id.is_string() || id.is_number())
 }
 
 /// A successful answer to request `id`.

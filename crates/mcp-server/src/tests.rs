@@ -18,9 +18,18 @@ fn requests_notifications_and_responses_are_told_apart() {
     assert_eq!(
         parse(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap(),
         Message::Notification {
-            method: "notifications/initialized".into()
+            method: "notifications/initialized".into(),
+            params: Map::new()
         }
     );
+    let Message::Notification { params, .. } = parse(
+        br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"x"}}"#,
+    )
+    .unwrap() else {
+        panic!("a notification")
+    };
+    assert_eq!(cancelled_request(&params), Some(&json!(7)));
+    assert_eq!(cancelled_request(&Map::new()), None);
     assert_eq!(
         parse(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap(),
         Message::Response
