@@ -941,4 +941,6 @@ def test_a_tools_call_is_audited_on_both_route_forms(ws):
     for rid, route in calls:
         data = found[rid]["data"]
         assert (data["method"], data["route"], data["status"], data["tokenId"]) == ("POST", route, 200, kid), data
+        # the scope the call exercised (the route itself needs none beyond a valid token)
+        assert data["scope"] == "objectives:read", data
         assert found[rid]["metadata"]["workspaceId"] == ws.id

@@ -21,22 +21,12 @@ pub fn call(ctx: &Ctx, name: &str, args: &Args) -> Result<Value, ApiError> {
     let read = Scope::read(Resource::Objectives);
     let write = Scope::write(Resource::Objectives);
     match name {
-        catalog::LIST_OBJECTIVES => needs(ctx, read).and_then(|()| list(ctx, args)),
-        catalog::GET_OBJECTIVE => needs(ctx, read).and_then(|()| get(ctx, args)),
-        catalog::APPROVE_TOOL_CALL => needs(ctx, write).and_then(|()| steer(ctx, args, true)),
-        catalog::DENY_TOOL_CALL => needs(ctx, write).and_then(|()| steer(ctx, args, false)),
-        catalog::CANCEL_OBJECTIVE => needs(ctx, write).and_then(|()| cancel(ctx, args)),
+        catalog::LIST_OBJECTIVES => ctx.require(read).and_then(|()| list(ctx, args)),
+        catalog::GET_OBJECTIVE => ctx.require(read).and_then(|()| get(ctx, args)),
+        catalog::APPROVE_TOOL_CALL => ctx.require(write).and_then(|()| steer(ctx, args, true)),
+        catalog::DENY_TOOL_CALL => ctx.require(write).and_then(|()| steer(ctx, args, false)),
+        catalog::CANCEL_OBJECTIVE => ctx.require(write).and_then(|()| cancel(ctx, args)),
         _ => Err(ApiError::not_found(format!("unknown tool `{name}`"))),
-    }
-}
-
-pub fn needs(ctx: &Ctx, scope: Scope) -> Result<(), ApiError> {
-    if ctx.principal()?.scopes.allows(scope) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(format!(
-            "this token lacks the `{scope}` scope"
-        )))
     }
 }
 

@@ -203,7 +203,7 @@ fn call_tool(
 
 /// The objective the agent tool starts, created exactly as `POST /v1/objectives` does.
 fn start(ctx: &Ctx, tool: &AgentTool, args: Map<String, Value>) -> Result<String, ApiError> {
-    control::needs(ctx, Scope::write(Resource::Objectives))?;
+    ctx.require(Scope::write(Resource::Objectives))?;
     let (message, data) = mcp_server::split_arguments(&tool.shape, args)
         .map_err(|m| ApiError::invalid("arguments", m))?;
     let p = ctx.principal()?;

@@ -21,7 +21,8 @@ pub struct AuditLogData {
     /// The route template, e.g. `/v1/workspaces/{workspaceId}/agents/{id}`.
     pub route: String,
     pub path: String,
-    /// The scope the route required, when it required one.
+    /// The scope the route required, or the one the request exercised where the route
+    /// checks scopes per message (MCP tool calls); absent when neither.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     pub status: u16,

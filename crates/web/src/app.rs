@@ -307,6 +307,7 @@ impl App {
         let dry_run = op.dry_run && query.bool("dryRun")?;
         let deferred = RefCell::new(Vec::new());
         let stream = RefCell::new(None);
+        let exercised = std::cell::Cell::new(None);
         let ctx = Ctx {
             env,
             db,
@@ -323,8 +324,12 @@ impl App {
             deferred: &deferred,
             stream: &stream,
             prefetched: &prefetched,
+            exercised: &exercised,
         };
         let result = (m.route.handler)(&ctx);
+        if let Some(scope) = exercised.get() {
+            audit.scope = Some(scope.to_string());
+        }
         if db.checked_schema() {
             // later requests may skip the check (a failed write only costs them one)
             let _ = env.kv.set(SCHEMA_CURRENT, &schema::LATEST.to_le_bytes());

@@ -63,9 +63,24 @@ pub struct Ctx<'a> {
     pub stream: &'a std::cell::RefCell<Option<String>>,
     /// What was read from the key-value store before the handler (see `App::prefetch`).
     pub prefetched: &'a crate::cache::Prefetched,
+    /// A scope the handler checked itself (routes whose scope depends on the body, such
+    /// as MCP tool calls); the audit row records it instead of the route's.
+    pub exercised: &'a std::cell::Cell<Option<model::scope::Scope>>,
 }
 
 impl<'a> Ctx<'a> {
+    /// Refuses the request unless the token grants `scope`, and records it as the scope
+    /// this request exercised (its audit row shows it).
+    pub fn require(&self, scope: model::scope::Scope) -> Result<(), ApiError> {
+        if !self.principal()?.scopes.allows(scope) {
+            return Err(ApiError::forbidden(format!(
+                "this token lacks the `{scope}` scope"
+            )));
+        }
+        self.exercised.set(Some(scope));
+        Ok(())
+    }
+
     /// The caller as the engine records who steered an objective.
     #[cfg(feature = "engine")]
     pub fn actor(&self) -> Result<engine::steer::Actor<'a>, ApiError> {
