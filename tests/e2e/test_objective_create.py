@@ -138,7 +138,9 @@ def test_dry_run_stores_nothing_and_calls_no_model(ws, fake_openai):
 # ---- variation selection
 
 def test_weighted_selection_follows_the_weights(ws, fake_openai):
-    """Weights 1:3:0 over 400 objectives land within ±5 points of 25/75/0 %."""
+    """Weights 1:3:0 over 400 objectives land within ±9 points of 25/75/0 %: four standard
+    deviations of a 25 % share over 400 draws (2.2 points each), so a fair draw fails about once
+    in 16,000 runs, while an unweighted pick (50/50) or a swapped one (75/25) is far outside."""
     model = model_name()
     agent = new_agent(ws, "weighted", mode=WEIGHTED)
     aid = agent["metadata"]["id"]
@@ -151,8 +153,8 @@ def test_weighted_selection_follows_the_weights(ws, fake_openai):
     assert sum(counts.values()) == 400
     assert set(counts) <= set(ids), counts
     share = [counts[v] / 400 for v in ids]
-    assert abs(share[0] - 0.25) <= 0.05, share
-    assert abs(share[1] - 0.75) <= 0.05, share
+    assert abs(share[0] - 0.25) <= 0.09, share
+    assert abs(share[1] - 0.75) <= 0.09, share
     assert share[2] == 0, share
     listed = expect(ws.api.get(objectives_path(ws), params={"agentId": aid}), 200)
     assert listed["pagination"]["total"] == 400

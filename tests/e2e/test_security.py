@@ -114,5 +114,10 @@ def test_rate_limit_answers_429_with_retry_after():
         assert "rate limit" in err["message"]
         time.sleep(int(limited.headers["retry-after"]) + 0.2)
         expect(api.get("/v1/me"), 200)
+        # the MCP endpoint spends the same bucket: an agent call is limited like POST /v1/objectives
+        mcp = api.post("/v1/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        err = expect_error(mcp, 429, "rate_limited")
+        assert int(mcp.headers["retry-after"]) >= 1
+        assert "rate limit" in err["message"]
     finally:
         spin.stop()

@@ -1,7 +1,6 @@
 //! The models catalog: listing (with discovery from the providers), state, and swaps.
 
-use model::ids::{ModelId, ModelKind, ProviderKeyKind, Ref};
-use model::metadata::MetadataFields;
+use model::ids::{ModelKind, ProviderKeyKind, Ref};
 use model::models::{Model, ModelState, SwapModelsRequest, SwapModelsResponse, SwapOutcome};
 use model::variation::BareMetadata;
 use store::models::{ModelFilters, Offered};
@@ -169,14 +168,15 @@ fn refresh_if_due(ctx: &Ctx, forced: bool) -> Result<(), ApiError> {
     }
     ctx.write(|db| {
         for f in &found.found {
-            upsert(
-                ctx,
+            ctx.offer_model(
                 db,
-                &f.model_id,
-                &f.family,
-                &f.name,
-                f.key_id.as_deref(),
-                f.max_input_tokens,
+                &Offered {
+                    model_id: &f.model_id,
+                    provider: &f.family,
+                    name: &f.name,
+                    key_id: f.key_id.as_deref(),
+                    max_input_tokens: f.max_input_tokens,
+                },
             )?;
         }
         for model_id in store::models::unlisted_references(db, &ws)? {
@@ -186,14 +186,15 @@ fn refresh_if_due(ctx: &Ctx, forced: bool) -> Result<(), ApiError> {
                     &ws,
                     model::providers::canonical_family(family),
                 )?;
-                upsert(
-                    ctx,
+                ctx.offer_model(
                     db,
-                    &model_id,
-                    family,
-                    name,
-                    key.as_ref().map(|k| k.id.as_str()),
-                    None,
+                    &Offered {
+                        model_id: &model_id,
+                        provider: family,
+                        name,
+                        key_id: key.as_ref().map(|k| k.id.as_str()),
+                        max_input_tokens: None,
+                    },
                 )?;
             }
         }
@@ -201,33 +202,5 @@ fn refresh_if_due(ctx: &Ctx, forced: bool) -> Result<(), ApiError> {
     })?;
     // a lost stamp only means the next list asks again
     let _ = ctx.env.kv.set(&stamp, ctx.now_ms.to_string().as_bytes());
-    Ok(())
-}
-
-fn upsert(
-    ctx: &Ctx,
-    db: &Db,
-    model_id: &str,
-    family: &str,
-    name: &str,
-    key_id: Option<&str>,
-    max_input_tokens: Option<i64>,
-) -> Result<(), ApiError> {
-    let id: ModelId = ctx.new_id();
-    let fields = MetadataFields {
-        name: name.to_owned(),
-        external_id: Some(model_id.to_owned()),
-        labels: Default::default(),
-        bundle_key: None,
-    };
-    let meta = ctx.new_metadata(id.into_string(), fields)?;
-    let offered = Offered {
-        model_id,
-        provider: family,
-        name,
-        key_id,
-        max_input_tokens,
-    };
-    store::models::upsert(db, &meta, &offered)?;
     Ok(())
 }

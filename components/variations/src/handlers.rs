@@ -82,23 +82,16 @@ fn catalog_model(ctx: &Ctx, db: &Db, v: &Variation) -> Result<(), ApiError> {
     let Some((family, name)) = model::models::split_model_id(model_id) else {
         return Ok(());
     };
-    let id: model::ids::ModelId = ctx.new_id();
-    let fields = model::metadata::MetadataFields {
-        name: name.to_owned(),
-        external_id: Some(model_id.to_owned()),
-        labels: Default::default(),
-        bundle_key: None,
-    };
-    let meta = ctx.new_metadata(id.into_string(), fields)?;
-    let offered = store::models::Offered {
-        model_id,
-        provider: family,
-        name,
-        key_id: None,
-        max_input_tokens: None,
-    };
-    store::models::upsert(db, &meta, &offered)?;
-    Ok(())
+    ctx.offer_model(
+        db,
+        &store::models::Offered {
+            model_id,
+            provider: family,
+            name,
+            key_id: None,
+            max_input_tokens: None,
+        },
+    )
 }
 
 pub fn delete(ctx: &Ctx) -> HandlerResult {

@@ -7,6 +7,22 @@ use model::ids::{Kind, Ref};
 use store::{Db, StoreError};
 
 impl Ctx<'_> {
+    /// Adds a model to the workspace's catalog (enabled) unless it is there; a present
+    /// row keeps its state and takes the newer context length and key. Discovery and
+    /// the variations that name a model both come through here.
+    pub fn offer_model(&self, db: &Db, offered: &store::models::Offered) -> Result<(), ApiError> {
+        let id: model::ids::ModelId = self.new_id();
+        let fields = model::metadata::MetadataFields {
+            name: offered.name.to_owned(),
+            external_id: Some(offered.model_id.to_owned()),
+            labels: Default::default(),
+            bundle_key: None,
+        };
+        let meta = self.new_metadata(id.into_string(), fields)?;
+        store::models::upsert(db, &meta, offered)?;
+        Ok(())
+    }
+
     /// The resource path parameter `param` names, read with `get` in this request's
     /// workspace. A malformed reference is a 400 naming the parameter; an absent
     /// resource a 404: "<noun> <reference> not found".
