@@ -41,7 +41,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run (default 8)")
     parser.add_argument("--no-build", action="store_true",
-                        help="serve the wasm already in target/wasm32-wasip2/release (no spin build)")
+                        help="serve the wasm already built (spin.toml's sources; no spin build)")
     parser.add_argument("--no-distributed", action="store_true",
                         help="skip the rows with one and three instances over sqld + Redis")
     parser.add_argument("--no-peer", action="store_true",

@@ -40,7 +40,7 @@ _built = False
 
 # What the wasm is built from: when none of it is newer than every component's wasm,
 # `spin build` has nothing to do and is skipped (it costs seconds even as a no-op).
-SOURCES = ["crates", "components", "wit", "Cargo.toml", "Cargo.lock", "spin.toml"]
+SOURCES = ["crates", "components", "wit", "Cargo.toml", "Cargo.lock", "spin.toml", "tools/shrink.py"]
 # The console's static files (components/console/assets) are embedded in its wasm too.
 CONSOLE_ASSET_DIR = ROOT / "components" / "console" / "assets"
 CONSOLE_ASSETS = {".html", ".js", ".mjs", ".css", ".svg", ".png", ".ico", ".json", ".txt"}
@@ -52,7 +52,7 @@ def _newest_source_mtime() -> float:
         path = ROOT / entry
         files = [path] if path.is_file() else path.rglob("*")
         for f in files:
-            if f.is_file() and (f.suffix in {".rs", ".toml", ".wit", ".lock", ".sql", ""}
+            if f.is_file() and (path.is_file() or f.suffix in {".rs", ".toml", ".wit", ".lock", ".sql", ""}
                                 or (f.suffix in CONSOLE_ASSETS and CONSOLE_ASSET_DIR in f.parents)):
                 newest = max(newest, f.stat().st_mtime)
     return newest
