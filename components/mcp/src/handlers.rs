@@ -6,7 +6,7 @@ use crate::catalog::{self, AgentTool};
 use crate::control;
 use crate::session::{self, Found, Session};
 use crate::stream::StreamKey;
-use crate::wait::{self, Polled, Watch};
+use crate::wait::{self, Watch};
 use engine::create::{Creator, Origin};
 use mcp_server::{code, error_result, Message, RpcError};
 use model::error::ErrorCode;
@@ -287,23 +287,10 @@ fn cancel_call(ctx: &Ctx, params: &Map<String, Value>) -> Result<(), ApiError> {
 
 /// The JSON-only answer: poll here until the objective settles or the wait ends.
 fn wait_inline(ctx: &Ctx, w: &Watch) -> Result<Value, ApiError> {
-    let result = poll_until_settled(ctx, w);
+    let result = wait::settle(ctx.db, ctx.env.clock, w, &mut |_, _| true);
     session::forget_call(ctx.env.kv, &w.call_key);
-    result
-}
-
-fn poll_until_settled(ctx: &Ctx, w: &Watch) -> Result<Value, ApiError> {
-    loop {
-        match wait::poll(ctx.db, w)? {
-            Polled::Settled(result) => return Ok(result),
-            Polled::Running { status, .. } => {
-                if ctx.env.clock.now_ms() >= w.deadline_ms {
-                    return Ok(wait::still_running(w, status));
-                }
-            }
-        }
-        ctx.env.clock.sleep_ms(wait::POLL_MS);
-    }
+    // `None` is only for a stream whose client left; this wait never reports one
+    result?.ok_or_else(ApiError::internal)
 }
 
 /// `GET`: the session's stream of notifications.

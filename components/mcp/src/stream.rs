@@ -6,12 +6,14 @@
 //!   closed after `event_stream_max_seconds` (clients reconnect).
 
 use crate::catalog;
-use crate::wait::{self, Polled, Watch};
+use crate::wait::{self, Watch};
 use mcp_server::{notification, response, sse};
+use model::objective::ObjectiveStatus;
 use ports::Env;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use store::Db;
+use web::cache::Changed;
 
 #[derive(Serialize, Deserialize)]
 pub enum StreamKey {
@@ -62,41 +64,32 @@ fn call(
 ) -> bool {
     let db = Db::new(env.sql);
     let mut reported = -1;
-    loop {
-        let result = match wait::poll(&db, w) {
-            Ok(Polled::Settled(result)) => result,
-            Ok(Polled::Running { status, events }) => {
-                if env.clock.now_ms() >= w.deadline_ms {
-                    wait::still_running(w, status)
-                } else {
-                    if let (Some(token), true) = (&progress_token, events > reported) {
-                        reported = events;
-                        let params = json!({
-                            "progressToken": token,
-                            "progress": events,
-                            "message": format!("objective {}: {} ({events} events)", w.objective_id, status.as_str()),
-                        });
-                        if !write(&sse(&notification("notifications/progress", Some(params)))) {
-                            return false;
-                        }
-                    }
-                    env.clock.sleep_ms(wait::POLL_MS);
-                    continue;
-                }
-            }
-            Err(e) => {
-                eprintln!("mcp call on {}: {e}", w.objective_id);
-                let error = mcp_server::RpcError::in_band(
-                    mcp_server::code::INTERNAL,
-                    format!(
-                        "the server could not read objective {}; follow it with cadenya_get_objective",
-                        w.objective_id
-                    ),
-                );
-                return write(&sse(&error.body(request_id)));
-            }
+    let mut report = |status: ObjectiveStatus, events: i64| {
+        let Some(token) = progress_token.as_ref().filter(|_| events > reported) else {
+            return true;
         };
-        return write(&sse(&response(request_id, result)));
+        reported = events;
+        let params = json!({
+            "progressToken": token,
+            "progress": events,
+            "message": format!("objective {}: {} ({events} events)", w.objective_id, status.as_str()),
+        });
+        write(&sse(&notification("notifications/progress", Some(params))))
+    };
+    match wait::settle(&db, env.clock, w, &mut report) {
+        Ok(Some(result)) => write(&sse(&response(request_id, result))),
+        Ok(None) => false,
+        Err(e) => {
+            eprintln!("mcp call on {}: {e}", w.objective_id);
+            let error = mcp_server::RpcError::in_band(
+                mcp_server::code::INTERNAL,
+                format!(
+                    "the server could not read objective {}; follow it with cadenya_get_objective",
+                    w.objective_id
+                ),
+            );
+            write(&sse(&error.body(request_id)))
+        }
     }
 }
 
@@ -112,6 +105,11 @@ fn listen(
     let deadline = begun + env.vars.seconds_as_ms("event_stream_max_seconds", 300);
     let heartbeat = env.vars.seconds_as_ms("event_stream_heartbeat_seconds", 15);
     let mut next_beat = begun + heartbeat;
+    let agents_counter = Changed::Agents {
+        workspace: workspace_id,
+    }
+    .counter();
+    let mut compared = None;
     // a reconnecting client waits a second, not the SDK's default
     if !write(b"retry: 1000\n\n") {
         return;
@@ -121,16 +119,27 @@ fn listen(
         if now >= deadline {
             return;
         }
-        let current = if agents_visible {
+        // Every agent write bumps the workspace's agents counter before it answers, so
+        // while the counter stands still the tools are the ones last compared: an idle
+        // stream costs one key-value read a second, not a load of every published agent.
+        // (Read before loading: a write in between only costs one more load.)
+        let generation = env.kv.get(&agents_counter).ok();
+        let unchanged = generation.is_some() && generation == compared;
+        let current = if !agents_visible {
+            catalog::fingerprint(&[])
+        } else if unchanged {
+            listed.clone().unwrap_or_default()
+        } else {
             match catalog::agent_tools(&db, workspace_id) {
-                Ok(tools) => catalog::fingerprint(&tools),
+                Ok(tools) => {
+                    compared = generation;
+                    catalog::fingerprint(&tools)
+                }
                 Err(e) => {
                     eprintln!("mcp listen on {workspace_id}: {e}");
                     return;
                 }
             }
-        } else {
-            catalog::fingerprint(&[])
         };
         if listed.as_deref() != Some(current.as_str()) {
             // a session that never listed learns nothing new from its first look

@@ -170,3 +170,65 @@ fn an_unknown_tool_is_invalid_params() {
         .unwrap()
         .contains("`nope`"));
 }
+
+/// Opens the session's `GET` stream and runs it to its end (the manual clock jumps
+/// instead of sleeping); `on_write` sees each chunk as it is written.
+fn listen(h: &Harness<web::App>, session: &str, on_write: &mut dyn FnMut(&str)) -> String {
+    let req = http::Request::builder()
+        .method("GET")
+        .uri("/v1/mcp")
+        .header("authorization", format!("Bearer {}", h.token))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", session)
+        .body(Vec::new())
+        .unwrap();
+    let env = h.host.env();
+    let (resp, after) = APP.handle(env, req);
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(APP.streams(&after), "GET answers with a stream");
+    let mut out = String::new();
+    APP.stream(env, &after, &mut |chunk| {
+        let chunk = std::str::from_utf8(chunk).unwrap();
+        out.push_str(chunk);
+        on_write(chunk);
+        true
+    });
+    out
+}
+
+#[test]
+fn an_idle_listen_stream_reads_the_agents_once_and_a_publish_is_announced() {
+    let h = Harness::new(&APP).with_vars(&[
+        ("event_stream_max_seconds", "60"),
+        ("event_stream_heartbeat_seconds", "10"),
+    ]);
+    agent(&h, "first", "AGENT_STATUS_PUBLISHED");
+    let session = initialize(&h);
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    assert_eq!(post(&h, Some(&session), list).0, 200);
+
+    // sixty polls, one load (and the stream's schema check): the agents counter stood
+    // still after the first
+    let before = h.statements();
+    let idle = listen(&h, &session, &mut |_| {});
+    assert_eq!(h.statements() - before, 2);
+    assert!(!idle.contains("list_changed"), "{idle}");
+    assert_eq!(idle.matches(": keep-alive").count(), 5, "{idle}");
+
+    // a publish halfway through is announced once
+    let mut published = false;
+    let changed = listen(&h, &session, &mut |chunk| {
+        if chunk.contains("keep-alive") && !published {
+            published = true;
+            agent(&h, "second", "AGENT_STATUS_PUBLISHED");
+        }
+    });
+    assert!(published);
+    assert_eq!(
+        changed
+            .matches("\"method\":\"notifications/tools/list_changed\"")
+            .count(),
+        1,
+        "{changed}"
+    );
+}

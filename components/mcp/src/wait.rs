@@ -4,6 +4,7 @@
 
 use mcp_server::{error_result, object_result, tool_result};
 use model::objective::{ObjectiveStatus, ToolCallStatus};
+use ports::Clock;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use store::list::ListQuery;
@@ -25,7 +26,7 @@ pub struct Watch {
 }
 
 /// Where the objective stands after one poll.
-pub enum Polled {
+enum Polled {
     /// Ended, or waiting for a person: the tool's result.
     Settled(Value),
     Running {
@@ -38,7 +39,32 @@ fn meta(id: &str, status: ObjectiveStatus) -> Value {
     json!({"cadenya/objectiveId": id, "cadenya/status": status.as_str()})
 }
 
-pub fn poll(db: &Db, w: &Watch) -> Result<Polled, StoreError> {
+/// Polls until the objective settles or the wait's deadline passes, and returns the
+/// tool's result. After each poll that finds it running, `on_running(status, events)`
+/// may report progress; its `false` (the client went away) ends the wait with `None`.
+pub fn settle(
+    db: &Db,
+    clock: &dyn Clock,
+    w: &Watch,
+    on_running: &mut dyn FnMut(ObjectiveStatus, i64) -> bool,
+) -> Result<Option<Value>, StoreError> {
+    loop {
+        match poll(db, w)? {
+            Polled::Settled(result) => return Ok(Some(result)),
+            Polled::Running { status, events } => {
+                if clock.now_ms() >= w.deadline_ms {
+                    return Ok(Some(still_running(w, status)));
+                }
+                if !on_running(status, events) {
+                    return Ok(None);
+                }
+            }
+        }
+        clock.sleep_ms(POLL_MS);
+    }
+}
+
+fn poll(db: &Db, w: &Watch) -> Result<Polled, StoreError> {
     let id = &w.objective_id;
     let Some(o) = objectives::child_outcome(db, id)? else {
         return Ok(Polled::Settled(error_result(
@@ -111,7 +137,7 @@ fn waiting(db: &Db, w: &Watch, mut m: Value) -> Result<Value, StoreError> {
 }
 
 /// The result when the wait ends first: the objective goes on; the client follows it.
-pub fn still_running(w: &Watch, status: ObjectiveStatus) -> Value {
+fn still_running(w: &Watch, status: ObjectiveStatus) -> Value {
     let text = format!(
         "objective {} is still running ({}); follow it with cadenya_get_objective",
         w.objective_id,
