@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::MAX_STRING_BYTES;
+use calendar::{civil_from_days, days_from_civil};
 
 /// A date and time in a fixed UTC offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,41 +22,12 @@ pub(crate) struct DateTime {
     offset: i32,
 }
 
-/// Days from 1970-01-01 to the given civil date.
-fn days_from_civil(y: i64, m: u8, d: u8) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 fn is_leap(y: i32) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+    calendar::is_leap(i64::from(y))
 }
 
 fn days_in_month(y: i32, m: u8) -> u8 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    calendar::days_in_month(i64::from(y), m)
 }
 
 /// Monday = 1 … Sunday = 7.

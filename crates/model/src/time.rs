@@ -1,10 +1,12 @@
 //! Timestamps on the wire: RFC 3339, UTC, `Z`, millisecond precision.
 //!
 //! Written out rather than taken from a date library: every component formats
-//! timestamps, and the two functions here need only the proleptic Gregorian calendar,
-//! while a general library (jiff, which `engine::schedule` still uses for time zones)
-//! adds about 100 KB of formatter and parser to each component. The tests check both
-//! directions against jiff over the whole supported range.
+//! timestamps, and the two functions here need only the proleptic Gregorian calendar
+//! (the `calendar` crate), while a general library (jiff, which `engine::schedule` still
+//! uses for time zones) adds about 100 KB of formatter and parser to each component.
+//! The tests check both directions against jiff over the whole supported range.
+
+use calendar::{civil_from_days, days_from_civil, days_in_month};
 
 const MS_PER_DAY: i64 = 86_400_000;
 /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the years four digits can write.
@@ -39,9 +41,9 @@ fn parse(b: &[u8]) -> Option<i64> {
     let mut p = Cursor { b, at: 0 };
     let year = p.digits(4)?;
     p.byte(b'-')?;
-    let month = p.digits(2)?;
+    let month = p.digits(2)? as u8;
     p.byte(b'-')?;
-    let day = p.digits(2)?;
+    let day = p.digits(2)? as u8;
     if !matches!(p.next()?, b'T' | b't' | b' ') {
         return None;
     }
@@ -133,50 +135,6 @@ impl Cursor<'_> {
         }
         Some(value)
     }
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date. The calendar repeats every 400
-/// years (146,097 days); counting years from March puts the leap day at a year's end.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
