@@ -91,7 +91,12 @@ pub struct Db<'a> {
     schema_seen: Cell<bool>,
     /// Inside `BEGIN … COMMIT`: a statement there cannot be retried alone.
     in_transaction: Cell<bool>,
+    /// Statements the current transaction has run since its `BEGIN`.
+    ran_in_transaction: Cell<u32>,
 }
+
+/// How many times a transaction whose first statement was interrupted is begun again.
+const INTERRUPT_RESTARTS: u32 = 3;
 
 /// How long a statement waits, in all, for another connection's write lock (a libSQL
 /// server answers SQLITE_BUSY after its own short wait) before the request gets 503.
@@ -100,8 +105,11 @@ const BUSY_BUDGET_MS: u64 = 3_000;
 /// Whether sqld interrupted the statement before it ran: its per-connection cancel flag,
 /// set when an earlier request on the same connection was dropped, can fire on the
 /// next one (seen in the distributed suite as `SQLITE_INTERRUPT` at step 0). Nothing
-/// ran, so outside a transaction the statement is retried like a BUSY one; inside one
-/// SQLite rolled the transaction back, and the client gets a 503 to retry.
+/// ran, so outside a transaction the statement is retried like a BUSY one. Inside one,
+/// an interrupt of its first statement (the flag fires on the first statement that steps
+/// after `BEGIN`) loses nothing: the transaction is begun again and the statement rerun.
+/// Later in a transaction, SQLite may have rolled back work the caller did, so the
+/// client gets a 503 to retry.
 fn interrupted(e: &SqlError) -> bool {
     e.message().contains("SQLITE_INTERRUPT")
 }
@@ -120,6 +128,7 @@ impl<'a> Db<'a> {
             schema_checked: Cell::new(false),
             schema_seen: Cell::new(false),
             in_transaction: Cell::new(false),
+            ran_in_transaction: Cell::new(0),
         }
     }
 
@@ -143,13 +152,22 @@ impl<'a> Db<'a> {
         // it is part of a transaction already begun (only `BEGIN` itself may wait).
         let mut waited_ms = 0;
         let mut pause_ms = 2;
+        let mut restarts = 0;
         loop {
             match self.sql.execute(sql, params) {
                 Err(e) if interrupted(&e) && self.in_transaction.get() => {
-                    return Err(StoreError::Unavailable(format!(
-                        "interrupted inside a transaction (rolled back): {}",
-                        e.message()
-                    )));
+                    if self.ran_in_transaction.get() > 0 || restarts == INTERRUPT_RESTARTS {
+                        return Err(StoreError::Unavailable(format!(
+                            "interrupted inside a transaction (rolled back): {}",
+                            e.message()
+                        )));
+                    }
+                    restarts += 1;
+                    self.in_transaction.set(false);
+                    // whatever SQLite kept of the (empty) transaction goes
+                    let _ = self.sql.execute("ROLLBACK", &[]);
+                    self.exec("BEGIN IMMEDIATE", &[])?;
+                    self.in_transaction.set(true);
                 }
                 Err(e) if (busy(&e) || interrupted(&e)) && !self.in_transaction.get() => {
                     if waited_ms >= BUSY_BUDGET_MS {
@@ -162,7 +180,13 @@ impl<'a> Db<'a> {
                     waited_ms += pause_ms;
                     pause_ms = (pause_ms * 2).min(100);
                 }
-                other => return other.map_err(StoreError::from),
+                other => {
+                    if other.is_ok() && self.in_transaction.get() {
+                        self.ran_in_transaction
+                            .set(self.ran_in_transaction.get() + 1);
+                    }
+                    return other.map_err(StoreError::from);
+                }
             }
         }
     }
@@ -205,6 +229,7 @@ impl<'a> Db<'a> {
         self.prepare_write()?;
         self.exec("BEGIN IMMEDIATE", &[])?;
         self.in_transaction.set(true);
+        self.ran_in_transaction.set(0);
         let result = f(self);
         let end = if result.is_ok() && commit {
             "COMMIT"
@@ -412,7 +437,66 @@ mod busy_tests {
     }
 
     #[test]
-    fn an_interrupt_inside_a_transaction_is_unavailable_and_rolled_back() {
+    fn an_interrupt_of_a_transactions_first_statement_begins_it_again() {
+        let sql = Locked {
+            busy: Cell::new(0),
+            seen: RefCell::default(),
+            error: INTERRUPTED,
+        };
+        let d = db(&sql);
+        let out: Result<u8, StoreError> = d.transaction(true, |db| {
+            sql.busy.set(1);
+            db.exec("INSERT x", &[])?;
+            db.exec("INSERT y", &[]).map(|_| 7)
+        });
+        assert_eq!(out, Ok(7));
+        assert_eq!(
+            *sql.seen.borrow(),
+            [
+                "BEGIN IMMEDIATE",
+                "INSERT x",
+                "ROLLBACK",
+                "BEGIN IMMEDIATE",
+                "INSERT x",
+                "INSERT y",
+                "COMMIT"
+            ]
+        );
+    }
+
+    /// Interrupts every `INSERT`, whatever came before.
+    struct InterruptsInserts(RefCell<Vec<String>>);
+
+    impl Sql for InterruptsInserts {
+        fn execute(&self, sql: &str, _params: &[Value]) -> Result<Rows, SqlError> {
+            self.0.borrow_mut().push(sql.to_owned());
+            if sql.starts_with("INSERT") {
+                return Err(SqlError::Statement(INTERRUPTED.into()));
+            }
+            Ok(Rows::default())
+        }
+    }
+
+    #[test]
+    fn an_interrupt_that_keeps_coming_is_unavailable_after_three_restarts() {
+        let sql = InterruptsInserts(RefCell::default());
+        let d = Db::new(&sql);
+        d.assume_schema_current();
+        d.relaxed_sync.set(true);
+        let out: Result<(), StoreError> =
+            d.transaction(true, |db| db.exec("INSERT x", &[]).map(|_| ()));
+        assert!(matches!(out, Err(StoreError::Unavailable(_))), "{out:?}");
+        let restart = ["INSERT x", "ROLLBACK", "BEGIN IMMEDIATE"];
+        let mut expected = vec!["BEGIN IMMEDIATE"];
+        for _ in 0..INTERRUPT_RESTARTS {
+            expected.extend(restart);
+        }
+        expected.extend(["INSERT x", "ROLLBACK"]);
+        assert_eq!(*sql.0.borrow(), expected);
+    }
+
+    #[test]
+    fn an_interrupt_later_in_a_transaction_is_unavailable_and_rolled_back() {
         let sql = Locked {
             busy: Cell::new(0),
             seen: RefCell::default(),
@@ -420,13 +504,14 @@ mod busy_tests {
         };
         let d = db(&sql);
         let out: Result<(), StoreError> = d.transaction(true, |db| {
+            db.exec("INSERT x", &[])?;
             sql.busy.set(1);
-            db.exec("INSERT x", &[]).map(|_| ())
+            db.exec("INSERT y", &[]).map(|_| ())
         });
         assert!(matches!(out, Err(StoreError::Unavailable(_))), "{out:?}");
         assert_eq!(
             *sql.seen.borrow(),
-            ["BEGIN IMMEDIATE", "INSERT x", "ROLLBACK"]
+            ["BEGIN IMMEDIATE", "INSERT x", "INSERT y", "ROLLBACK"]
         );
     }
 }
