@@ -123,14 +123,13 @@ fn listen(
         // while the counter stands still the tools are the ones last compared: an idle
         // stream costs one key-value read a second, not a load of every published agent.
         // (Read before loading: a write in between only costs one more load.)
-        let generation = env.kv.get(&agents_counter).ok();
-        let unchanged = generation.is_some() && generation == compared;
-        let current = if !agents_visible {
-            catalog::fingerprint(&[])
-        } else if unchanged {
-            listed.clone().unwrap_or_default()
-        } else {
-            match catalog::agent_tools(&db, workspace_id) {
+        let generation = agents_visible.then(|| env.kv.get(&agents_counter).ok());
+        let current = match generation {
+            None => catalog::fingerprint(&[]),
+            Some(Some(now)) if compared.as_ref() == Some(&now) => {
+                listed.clone().unwrap_or_default()
+            }
+            Some(generation) => match catalog::agent_tools(&db, workspace_id) {
                 Ok(tools) => {
                     compared = generation;
                     catalog::fingerprint(&tools)
@@ -139,7 +138,7 @@ fn listen(
                     eprintln!("mcp listen on {workspace_id}: {e}");
                     return;
                 }
-            }
+            },
         };
         if listed.as_deref() != Some(current.as_str()) {
             // a session that never listed learns nothing new from its first look

@@ -89,10 +89,9 @@ pub struct Db<'a> {
     schema_checked: Cell<bool>,
     /// The schema check was skipped on the caller's word.
     schema_seen: Cell<bool>,
-    /// Inside `BEGIN … COMMIT`: a statement there cannot be retried alone.
-    in_transaction: Cell<bool>,
-    /// Statements the current transaction has run since its `BEGIN`.
-    ran_in_transaction: Cell<u32>,
+    /// Inside `BEGIN … COMMIT`, the statements run since `BEGIN`: a statement there
+    /// cannot be retried alone, unless it is the first.
+    transaction: Cell<Option<u32>>,
 }
 
 /// How many times a transaction whose first statement was interrupted is begun again.
@@ -127,8 +126,7 @@ impl<'a> Db<'a> {
             relaxed_sync: Cell::new(false),
             schema_checked: Cell::new(false),
             schema_seen: Cell::new(false),
-            in_transaction: Cell::new(false),
-            ran_in_transaction: Cell::new(0),
+            transaction: Cell::new(None),
         }
     }
 
@@ -155,21 +153,21 @@ impl<'a> Db<'a> {
         let mut restarts = 0;
         loop {
             match self.sql.execute(sql, params) {
-                Err(e) if interrupted(&e) && self.in_transaction.get() => {
-                    if self.ran_in_transaction.get() > 0 || restarts == INTERRUPT_RESTARTS {
+                Err(e) if interrupted(&e) && self.transaction.get().is_some() => {
+                    if self.transaction.get() > Some(0) || restarts == INTERRUPT_RESTARTS {
                         return Err(StoreError::Unavailable(format!(
                             "interrupted inside a transaction (rolled back): {}",
                             e.message()
                         )));
                     }
                     restarts += 1;
-                    self.in_transaction.set(false);
+                    self.transaction.set(None);
                     // whatever SQLite kept of the (empty) transaction goes
                     let _ = self.sql.execute("ROLLBACK", &[]);
                     self.exec("BEGIN IMMEDIATE", &[])?;
-                    self.in_transaction.set(true);
+                    self.transaction.set(Some(0));
                 }
-                Err(e) if (busy(&e) || interrupted(&e)) && !self.in_transaction.get() => {
+                Err(e) if (busy(&e) || interrupted(&e)) && self.transaction.get().is_none() => {
                     if waited_ms >= BUSY_BUDGET_MS {
                         return Err(StoreError::Unavailable(format!(
                             "still locked after {waited_ms} ms: {}",
@@ -181,9 +179,8 @@ impl<'a> Db<'a> {
                     pause_ms = (pause_ms * 2).min(100);
                 }
                 other => {
-                    if other.is_ok() && self.in_transaction.get() {
-                        self.ran_in_transaction
-                            .set(self.ran_in_transaction.get() + 1);
+                    if let (Ok(_), Some(ran)) = (&other, self.transaction.get()) {
+                        self.transaction.set(Some(ran + 1));
                     }
                     return other.map_err(StoreError::from);
                 }
@@ -228,8 +225,7 @@ impl<'a> Db<'a> {
     {
         self.prepare_write()?;
         self.exec("BEGIN IMMEDIATE", &[])?;
-        self.in_transaction.set(true);
-        self.ran_in_transaction.set(0);
+        self.transaction.set(Some(0));
         let result = f(self);
         let end = if result.is_ok() && commit {
             "COMMIT"
@@ -237,7 +233,7 @@ impl<'a> Db<'a> {
             "ROLLBACK"
         };
         let ended = self.exec(end, &[]);
-        self.in_transaction.set(false);
+        self.transaction.set(None);
         match ended {
             Ok(_) => result,
             Err(e) => {
