@@ -1,5 +1,5 @@
 use ports::{Rows, Sql, SqlError, Value};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// A store failure. Unique-constraint violations become [`StoreError::Conflict`].
@@ -89,26 +89,43 @@ pub struct Db<'a> {
     schema_checked: Cell<bool>,
     /// The schema check was skipped on the caller's word.
     schema_seen: Cell<bool>,
-    /// Inside `BEGIN … COMMIT`, the statements run since `BEGIN`: a statement there
-    /// cannot be retried alone, unless it is the first.
-    transaction: Cell<Option<u32>>,
+    transaction: RefCell<Txn>,
 }
 
-/// How many times a transaction whose first statement was interrupted is begun again.
-const INTERRUPT_RESTARTS: u32 = 3;
+/// Where the handle stands with `BEGIN … COMMIT`.
+#[derive(Default)]
+enum Txn {
+    #[default]
+    None,
+    /// Open, with every statement run since `BEGIN` and what it answered: what a replay
+    /// must see again.
+    Open(Vec<Ran>),
+    /// An interrupt rolled the transaction back and it could not be replayed; every
+    /// statement until the caller's `ROLLBACK` is refused, so none autocommits.
+    Lost,
+}
+
+/// One statement of an open transaction and its outcome.
+struct Ran {
+    sql: String,
+    params: Vec<Value>,
+    outcome: Result<Rows, SqlError>,
+}
+
+/// How many times an interrupted transaction is replayed before the request gets 503.
+const INTERRUPT_REPLAYS: u32 = 3;
 
 /// How long a statement waits, in all, for another connection's write lock (a libSQL
 /// server answers SQLITE_BUSY after its own short wait) before the request gets 503.
 const BUSY_BUDGET_MS: u64 = 3_000;
 
-/// Whether sqld interrupted the statement before it ran: its per-connection cancel flag,
-/// set when an earlier request on the same connection was dropped, can fire on the
-/// next one (seen in the distributed suite as `SQLITE_INTERRUPT` at step 0). Nothing
-/// ran, so outside a transaction the statement is retried like a BUSY one. Inside one,
-/// an interrupt of its first statement (the flag fires on the first statement that steps
-/// after `BEGIN`) loses nothing: the transaction is begun again and the statement rerun.
-/// Later in a transaction, SQLite may have rolled back work the caller did, so the
-/// client gets a 503 to retry.
+/// Whether sqld interrupted the statement. Its per-connection cancel flag is set when a
+/// cursor response is dropped before the server task that fed it ended, and that can
+/// land after the next request on the stream cleared the flag, so the next statement
+/// long enough to reach SQLite's progress handler is interrupted (`SQLITE_INTERRUPT`
+/// at step 0, seen in the distributed suite). Outside a transaction the statement did
+/// nothing and is retried like a BUSY one. Inside one, SQLite rolled the whole
+/// transaction back, so it is replayed (see [`Db::replay`]).
 fn interrupted(e: &SqlError) -> bool {
     e.message().contains("SQLITE_INTERRUPT")
 }
@@ -119,6 +136,12 @@ fn busy(e: &SqlError) -> bool {
     m.contains("SQLITE_BUSY") || m.contains("database is locked")
 }
 
+fn lost() -> StoreError {
+    StoreError::Unavailable(
+        "the transaction was interrupted and could not be replayed; nothing was written".into(),
+    )
+}
+
 impl<'a> Db<'a> {
     pub fn new(sql: &'a dyn Sql) -> Self {
         Self {
@@ -126,7 +149,7 @@ impl<'a> Db<'a> {
             relaxed_sync: Cell::new(false),
             schema_checked: Cell::new(false),
             schema_seen: Cell::new(false),
-            transaction: Cell::new(None),
+            transaction: RefCell::new(Txn::None),
         }
     }
 
@@ -146,28 +169,43 @@ impl<'a> Db<'a> {
         if !self.schema_checked.replace(true) {
             crate::schema::ensure(self)?;
         }
-        // A statement refused as BUSY did nothing, so it is retried after a pause — unless
-        // it is part of a transaction already begun (only `BEGIN` itself may wait).
+        match *self.transaction.borrow() {
+            Txn::None => return self.exec_alone(sql, params),
+            Txn::Lost => return Err(lost()),
+            Txn::Open(_) => {}
+        }
+        let mut outcome = self.sql.execute(sql, params);
+        let mut replays = 0;
+        while matches!(&outcome, Err(e) if interrupted(e)) {
+            // `COMMIT` or `ROLLBACK` itself interrupted: what SQLite kept is unknown
+            if replays == INTERRUPT_REPLAYS || sql == "COMMIT" || sql == "ROLLBACK" {
+                *self.transaction.borrow_mut() = Txn::Lost;
+                return Err(lost());
+            }
+            replays += 1;
+            if !self.replay()? {
+                continue;
+            }
+            outcome = self.sql.execute(sql, params);
+        }
+        if let Txn::Open(log) = &mut *self.transaction.borrow_mut() {
+            log.push(Ran {
+                sql: sql.to_owned(),
+                params: params.to_vec(),
+                outcome: outcome.clone(),
+            });
+        }
+        outcome.map_err(StoreError::from)
+    }
+
+    /// A statement outside `BEGIN … COMMIT` (`BEGIN` itself included): one refused as
+    /// BUSY or interrupted did nothing, so it is run again after a pause.
+    fn exec_alone(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let mut waited_ms = 0;
         let mut pause_ms = 2;
-        let mut restarts = 0;
         loop {
             match self.sql.execute(sql, params) {
-                Err(e) if interrupted(&e) && self.transaction.get().is_some() => {
-                    if self.transaction.get() > Some(0) || restarts == INTERRUPT_RESTARTS {
-                        return Err(StoreError::Unavailable(format!(
-                            "interrupted inside a transaction (rolled back): {}",
-                            e.message()
-                        )));
-                    }
-                    restarts += 1;
-                    self.transaction.set(None);
-                    // whatever SQLite kept of the (empty) transaction goes
-                    let _ = self.sql.execute("ROLLBACK", &[]);
-                    self.exec("BEGIN IMMEDIATE", &[])?;
-                    self.transaction.set(Some(0));
-                }
-                Err(e) if (busy(&e) || interrupted(&e)) && self.transaction.get().is_none() => {
+                Err(e) if busy(&e) || interrupted(&e) => {
                     if waited_ms >= BUSY_BUDGET_MS {
                         return Err(StoreError::Unavailable(format!(
                             "still locked after {waited_ms} ms: {}",
@@ -178,14 +216,39 @@ impl<'a> Db<'a> {
                     waited_ms += pause_ms;
                     pause_ms = (pause_ms * 2).min(100);
                 }
-                other => {
-                    if let (Ok(_), Some(ran)) = (&other, self.transaction.get()) {
-                        self.transaction.set(Some(ran + 1));
-                    }
-                    return other.map_err(StoreError::from);
-                }
+                other => return other.map_err(StoreError::from),
             }
         }
+    }
+
+    /// After an interrupt rolled the open transaction back: begins it again and reruns
+    /// its statements. The caller decided each statement on what the earlier ones
+    /// answered, so when every one answers the same again, the replayed transaction is
+    /// exactly what running the caller afresh would have built. If any answers
+    /// differently (another writer got in between), the transaction is lost and the
+    /// request gets 503. `Ok(false)`: the replay was interrupted itself; try again.
+    fn replay(&self) -> Result<bool, StoreError> {
+        let Txn::Open(log) = std::mem::take(&mut *self.transaction.borrow_mut()) else {
+            return Err(lost());
+        };
+        // whatever SQLite kept of the transaction goes ("no transaction is active" is
+        // the expected answer)
+        let _ = self.sql.execute("ROLLBACK", &[]);
+        let begun = self.exec_alone("BEGIN IMMEDIATE", &[]);
+        *self.transaction.borrow_mut() = Txn::Lost;
+        begun?;
+        for ran in &log {
+            let again = self.sql.execute(&ran.sql, &ran.params);
+            if matches!(&again, Err(e) if interrupted(e)) {
+                *self.transaction.borrow_mut() = Txn::Open(log);
+                return Ok(false);
+            }
+            if again != ran.outcome {
+                return Err(lost());
+            }
+        }
+        *self.transaction.borrow_mut() = Txn::Open(log);
+        Ok(true)
     }
 
     /// The first row, if any.
@@ -225,15 +288,21 @@ impl<'a> Db<'a> {
     {
         self.prepare_write()?;
         self.exec("BEGIN IMMEDIATE", &[])?;
-        self.transaction.set(Some(0));
+        *self.transaction.borrow_mut() = Txn::Open(Vec::new());
         let result = f(self);
+        if matches!(*self.transaction.borrow(), Txn::Lost) {
+            // the caller may have swallowed the error; the transaction is gone either way
+            *self.transaction.borrow_mut() = Txn::None;
+            let _ = self.sql.execute("ROLLBACK", &[]);
+            return result.and(Err(lost().into()));
+        }
         let end = if result.is_ok() && commit {
             "COMMIT"
         } else {
             "ROLLBACK"
         };
         let ended = self.exec(end, &[]);
-        self.transaction.set(None);
+        *self.transaction.borrow_mut() = Txn::None;
         match ended {
             Ok(_) => result,
             Err(e) => {
@@ -460,6 +529,150 @@ mod busy_tests {
         );
     }
 
+    /// Answers `SELECT` with the current `n`, interrupts the statements named in
+    /// `interrupt` once each, and lets `UPDATE` bump `n` (what another writer does).
+    struct Scripted {
+        n: Cell<i64>,
+        interrupt: RefCell<Vec<&'static str>>,
+        seen: RefCell<Vec<String>>,
+    }
+
+    impl Scripted {
+        fn new(interrupt: &[&'static str]) -> Self {
+            Self {
+                n: Cell::new(1),
+                interrupt: RefCell::new(interrupt.to_vec()),
+                seen: RefCell::default(),
+            }
+        }
+    }
+
+    impl Sql for Scripted {
+        fn execute(&self, sql: &str, _params: &[Value]) -> Result<Rows, SqlError> {
+            self.seen.borrow_mut().push(sql.to_owned());
+            let mut interrupt = self.interrupt.borrow_mut();
+            if let Some(at) = interrupt.iter().position(|s| *s == sql) {
+                interrupt.remove(at);
+                return Err(SqlError::Statement(INTERRUPTED.into()));
+            }
+            if sql.starts_with("SELECT") {
+                return Ok(Rows {
+                    columns: vec!["n".into()],
+                    rows: vec![vec![Value::Integer(self.n.get())]],
+                });
+            }
+            Ok(Rows::default())
+        }
+    }
+
+    fn scripted_db(sql: &Scripted) -> Db<'_> {
+        let d = Db::new(sql);
+        d.assume_schema_current();
+        d.relaxed_sync.set(true);
+        d
+    }
+
+    #[test]
+    fn an_interrupt_later_in_a_transaction_replays_what_ran_before_it() {
+        let sql = Scripted::new(&["INSERT y"]);
+        let out: Result<i64, StoreError> = scripted_db(&sql).transaction(true, |db| {
+            let n = db.one("SELECT n", &[])?.unwrap();
+            db.exec("INSERT x", &[])?;
+            db.exec("INSERT y", &[])?;
+            Row(&n).int(0)
+        });
+        assert_eq!(out, Ok(1));
+        assert_eq!(
+            *sql.seen.borrow(),
+            [
+                "BEGIN IMMEDIATE",
+                "SELECT n",
+                "INSERT x",
+                "INSERT y",
+                "ROLLBACK",
+                "BEGIN IMMEDIATE",
+                "SELECT n",
+                "INSERT x",
+                "INSERT y",
+                "COMMIT"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_replay_that_reads_something_else_is_unavailable_and_writes_nothing() {
+        let sql = Scripted::new(&["INSERT y"]);
+        let d = scripted_db(&sql);
+        let out: Result<(), StoreError> = d.transaction(true, |db| {
+            db.one("SELECT n", &[])?;
+            db.exec("INSERT x", &[])?;
+            // another writer commits between the interrupt and the replay
+            sql.n.set(2);
+            // a caller that swallows the error still commits nothing
+            let _ = db.exec("INSERT y", &[]);
+            let after = db.exec("INSERT z", &[]);
+            assert!(
+                matches!(after, Err(StoreError::Unavailable(_))),
+                "{after:?}"
+            );
+            Ok(())
+        });
+        assert!(matches!(out, Err(StoreError::Unavailable(_))), "{out:?}");
+        assert_eq!(
+            *sql.seen.borrow(),
+            [
+                "BEGIN IMMEDIATE",
+                "SELECT n",
+                "INSERT x",
+                "INSERT y",
+                "ROLLBACK",
+                "BEGIN IMMEDIATE",
+                "SELECT n",
+                "ROLLBACK"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_interrupted_replay_is_replayed_again() {
+        let sql = Scripted::new(&["INSERT y"]);
+        let out: Result<(), StoreError> = scripted_db(&sql).transaction(true, |db| {
+            db.exec("INSERT x", &[])?;
+            // the replay is interrupted in its turn, at INSERT x
+            sql.interrupt.borrow_mut().push("INSERT x");
+            db.exec("INSERT y", &[]).map(|_| ())
+        });
+        assert_eq!(out, Ok(()));
+        assert_eq!(
+            *sql.seen.borrow(),
+            [
+                "BEGIN IMMEDIATE",
+                "INSERT x",
+                "INSERT y",
+                "ROLLBACK",
+                "BEGIN IMMEDIATE",
+                "INSERT x",
+                "ROLLBACK",
+                "BEGIN IMMEDIATE",
+                "INSERT x",
+                "INSERT y",
+                "COMMIT"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_interrupted_commit_is_unavailable_and_rolled_back() {
+        let sql = Scripted::new(&["COMMIT"]);
+        let out: Result<(), StoreError> =
+            scripted_db(&sql).transaction(true, |db| db.exec("INSERT x", &[]).map(|_| ()));
+        assert!(matches!(out, Err(StoreError::Unavailable(_))), "{out:?}");
+        assert_eq!(
+            *sql.seen.borrow(),
+            ["BEGIN IMMEDIATE", "INSERT x", "COMMIT", "ROLLBACK"]
+        );
+    }
+
     /// Interrupts every `INSERT`, whatever came before.
     struct InterruptsInserts(RefCell<Vec<String>>);
 
@@ -474,40 +687,22 @@ mod busy_tests {
     }
 
     #[test]
-    fn an_interrupt_that_keeps_coming_is_unavailable_after_three_restarts() {
+    fn an_interrupt_that_keeps_coming_is_unavailable_after_three_replays() {
         let sql = InterruptsInserts(RefCell::default());
         let d = Db::new(&sql);
         d.assume_schema_current();
         d.relaxed_sync.set(true);
-        let out: Result<(), StoreError> =
-            d.transaction(true, |db| db.exec("INSERT x", &[]).map(|_| ()));
-        assert!(matches!(out, Err(StoreError::Unavailable(_))), "{out:?}");
-        let restart = ["INSERT x", "ROLLBACK", "BEGIN IMMEDIATE"];
-        let mut expected = vec!["BEGIN IMMEDIATE"];
-        for _ in 0..INTERRUPT_RESTARTS {
-            expected.extend(restart);
-        }
-        expected.extend(["INSERT x", "ROLLBACK"]);
-        assert_eq!(*sql.0.borrow(), expected);
-    }
-
-    #[test]
-    fn an_interrupt_later_in_a_transaction_is_unavailable_and_rolled_back() {
-        let sql = Locked {
-            busy: Cell::new(0),
-            seen: RefCell::default(),
-            error: INTERRUPTED,
-        };
-        let d = db(&sql);
         let out: Result<(), StoreError> = d.transaction(true, |db| {
-            db.exec("INSERT x", &[])?;
-            sql.busy.set(1);
-            db.exec("INSERT y", &[]).map(|_| ())
+            db.exec("SELECT a", &[])?;
+            db.exec("INSERT x", &[]).map(|_| ())
         });
         assert!(matches!(out, Err(StoreError::Unavailable(_))), "{out:?}");
-        assert_eq!(
-            *sql.seen.borrow(),
-            ["BEGIN IMMEDIATE", "INSERT x", "INSERT y", "ROLLBACK"]
-        );
+        let replay = ["ROLLBACK", "BEGIN IMMEDIATE", "SELECT a", "INSERT x"];
+        let mut expected = vec!["BEGIN IMMEDIATE", "SELECT a", "INSERT x"];
+        for _ in 0..INTERRUPT_REPLAYS {
+            expected.extend(replay);
+        }
+        expected.push("ROLLBACK");
+        assert_eq!(*sql.0.borrow(), expected);
     }
 }
