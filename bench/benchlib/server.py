@@ -37,6 +37,9 @@ class Server:
 
     def spawn(self, cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         """Starts cmd with output to the log, then waits until it is ready."""
+        # As deployed: a developer's RUST_BACKTRACE=1 makes Spin's host capture
+        # backtraces as it serves, a cost no production server pays.
+        env = {k: v for k, v in env.items() if k not in ("RUST_BACKTRACE", "RUST_LIB_BACKTRACE")}
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
