@@ -1,10 +1,15 @@
 //! Embeds every file under `assets/` with its content type and an ETag (FNV-1a 64 of
 //! its bytes), so the console ships inside the wasm and a changed file gets a new tag.
+//! Links the component's small stack like every other's (`../wasm-stack.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "../wasm-stack.rs"]
+mod wasm_stack;
+
 fn main() {
+    wasm_stack::link_stack();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
