@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -29,6 +30,8 @@ AGENT_BODY = {
 # The rate limiter stays on (its key-value read and write are part of every request's
 # cost) with a limit no run reaches.
 RATE_LIMIT = "100000000"
+# The same GET with every variable resolved by Spin's environment provider instead.
+ENV_VARIABLES_LABEL = "GET agent @100k, variables from the environment"
 
 
 # ---------------------------------------------------------------- tools and build
@@ -113,22 +116,38 @@ class SpinServer(Server):
         self.variables = variables or {}
         # one per server (or shared by a cluster's instances), so tokens survive restarts
         self.jwt_secret = jwt_secret or secrets.token_hex(20)
+        # As docs/deploy.md recommends: every variable from a static provider in the
+        # runtime config. False: from SPIN_VARIABLE_* (Spin's environment provider).
+        self.static_variables = True
+
+    def settings(self) -> dict[str, str]:
+        """Every variable the API components read on each request, and the bench's others."""
+        return {
+            "jwt_secret": self.jwt_secret,
+            "bootstrap_token": BOOTSTRAP_TOKEN,
+            "rate_limit_per_second": RATE_LIMIT,
+            "rate_limit_burst": RATE_LIMIT,
+            "redis_url": "",
+            **self.variables,
+        }
 
     def start(self) -> None:
         """Starts spin on a fresh free port and waits until GET /openapi.json answers 200."""
         self.port = free_port()
-        env = dict(
-            os.environ,
-            SPIN_VARIABLE_JWT_SECRET=self.jwt_secret,
-            SPIN_VARIABLE_BOOTSTRAP_TOKEN=BOOTSTRAP_TOKEN,
-            SPIN_VARIABLE_RATE_LIMIT_PER_SECOND=RATE_LIMIT,
-            SPIN_VARIABLE_RATE_LIMIT_BURST=RATE_LIMIT,
-            **{f"SPIN_VARIABLE_{k.upper()}": v for k, v in self.variables.items()},
-        )
+        env = dict(os.environ)
         # by default the README's runtime config: the key-value store in memory
+        config = self.runtime_config
+        if self.static_variables:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            config = self.state_dir / "bench-runtime-config.toml"
+            values = ", ".join(f"{k} = {json.dumps(v)}" for k, v in self.settings().items())
+            config.write_text(f"{self.runtime_config.read_text()}\n"
+                              f"[[variables_provider]]\ntype = \"static\"\nvalues = {{ {values} }}\n")
+        else:
+            env.update({f"SPIN_VARIABLE_{k.upper()}": v for k, v in self.settings().items()})
         self.spawn([self.spin, "up", "--from", str(self.manifest),
                     "--listen", f"127.0.0.1:{self.port}", "--state-dir", str(self.state_dir),
-                    "--runtime-config-file", str(self.runtime_config)], env)
+                    "--runtime-config-file", str(config)], env)
 
 
 
@@ -232,6 +251,12 @@ def benchmark(spin: str, wrk: str, duration: int, with_hello: bool, tmp: Path) -
                        Target("GET agent @100k", "GET", get.path),
                        Target("POST agent @100k", "POST", agents, AGENT_BODY)):
             results.append(measure(wrk, server.port, token, target, duration, tmp))
+        print("restarting spin with the variables in its environment…", flush=True)
+        server.stop()
+        server.static_variables = False
+        server.start()
+        results.append(measure(wrk, server.port, token,
+                               Target(ENV_VARIABLES_LABEL, "GET", get.path), duration, tmp))
     finally:
         server.stop()
         manifest.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .app import RATE_LIMIT, component_sources
+from .app import ENV_VARIABLES_LABEL, RATE_LIMIT, component_sources
 from .common import ROOT, Measurement, run
 from .distributed import LABELS as DISTRIBUTED_LABELS
 from .peer import PEER_NAME
@@ -17,7 +17,8 @@ MAX_WASM_BYTES = 2_000_000  # "≤ 2 MB" per component, in SI megabytes
 
 ORDER = ["hello", "hello + 1 SQLite read", "GET agent", f"{PEER_NAME} GET assistant",
          "POST agent", f"{PEER_NAME} POST assistant", "list-50 @1k", f"{PEER_NAME} search-50 @1k",
-         "list-50 @100k", "GET agent @100k", "POST agent @100k", *DISTRIBUTED_LABELS]
+         "list-50 @100k", "GET agent @100k", "POST agent @100k", ENV_VARIABLES_LABEL,
+         *DISTRIBUTED_LABELS]
 
 
 @dataclass
@@ -121,6 +122,8 @@ def write_results(spin: str, duration: int, peer: str, report: str) -> None:
         f"- spin: {run([spin, '--version']).stdout.strip()}\n"
         f"- peer: {peer}\n"
         f"- rate limiter: on, `rate_limit_per_second` = `rate_limit_burst` = {RATE_LIMIT}\n"
+        "- variables: from a `static` provider in the runtime config, as docs/deploy.md "
+        f"recommends; the row \"{ENV_VARIABLES_LABEL}\" takes them from `SPIN_VARIABLE_*`\n"
         f"- nproc: {run(['nproc']).stdout.strip()}\n"
         f"- CPU: {cpu_model()}\n"
         f"- wrk: `-t2 -c16 -d{duration}s --latency` (req/s, p50, p99) and "

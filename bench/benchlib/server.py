@@ -16,6 +16,8 @@ from pathlib import Path
 
 from .common import READY_TIMEOUT_S, ROOT, SEED_THREADS, BenchError
 
+SETTLE_TIMEOUT_S = 30
+
 
 def free_port() -> int:
     """Returns a TCP port on 127.0.0.1 that is free right now."""
@@ -44,6 +46,39 @@ class Server:
             self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready()
+        self.settle()
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by every process of the server's process group."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # fields after the command name, which may hold spaces: state is [0]
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # process group
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / tick
+
+    def settle(self) -> None:
+        """Waits until the server is idle (under 5 % of a core for half a second, at most
+        SETTLE_TIMEOUT_S). After a build, Spin keeps working for a few seconds after it
+        first answers (up to 0.9 s of CPU measured; its profile is an LZ-style match
+        finder, as when wasmtime compresses its compiled-module cache); a run started
+        then would measure that too."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - before < 0.025:
+                return
+            before = now
 
     def wait_ready(self) -> None:
         """Polls GET ready_path until 200, failing if the process exits or the deadline passes."""
