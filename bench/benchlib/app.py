@@ -11,9 +11,11 @@ import sqlite3
 import subprocess
 import time
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from .common import ROOT, SEED_AGENTS, BenchError, Measurement, Target, run
+from .rounds import Endpoint
 from .server import Server, expect, free_port, seed
 from .wrk import measure
 
@@ -222,8 +224,46 @@ def grow_agents(db_path: Path, ws: str, total: int) -> int:
 # ---------------------------------------------------------------- the benchmark
 
 
-def benchmark(spin: str, wrk: str, duration: int, with_hello: bool, tmp: Path) -> list[Measurement]:
-    """Serves the app, seeds it, measures at 1k agents, grows to 100k and measures again."""
+@dataclass
+class App:
+    """The app served by one `spin up`, seeded with SEED_AGENTS agents."""
+
+    server: SpinServer
+    manifest: Path
+    state: Path
+    token: str
+    ws: str
+    agent: str
+
+    @property
+    def agents(self) -> str:
+        return f"/v1/workspaces/{self.ws}/agents"
+
+    def endpoint(self, label: str, method: str, path: str, body: dict | None = None) -> Endpoint:
+        return Endpoint(self.server.port, self.token, Target(label, method, path, body))
+
+    def hello(self) -> list[Endpoint]:
+        """The hello-world baselines, served by the same `spin up`."""
+        return [Endpoint(self.server.port, None, Target("hello", "GET", HELLO_ROUTE)),
+                Endpoint(self.server.port, None,
+                         Target("hello + 1 SQLite read", "GET", f"{HELLO_ROUTE}/sqlite"))]
+
+    def get(self, label: str = "GET agent") -> Endpoint:
+        return self.endpoint(label, "GET", f"{self.agents}/{self.agent}")
+
+    def list50(self, label: str = "list-50 @1k") -> Endpoint:
+        return self.endpoint(label, "GET", f"{self.agents}?limit=50")
+
+    def post(self, label: str = "POST agent") -> Endpoint:
+        return self.endpoint(label, "POST", self.agents, AGENT_BODY)
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.manifest.unlink(missing_ok=True)
+
+
+def start_app(spin: str, with_hello: bool, tmp: Path) -> App:
+    """Serves the app (and the hello components) and seeds SEED_AGENTS agents."""
     state = tmp / "state"
     state.mkdir()
     manifest = write_manifest(with_hello)
@@ -234,30 +274,29 @@ def benchmark(spin: str, wrk: str, duration: int, with_hello: bool, tmp: Path) -
         token, ws = bootstrap(server.port)
         print(f"seeding {SEED_AGENTS} agents…", flush=True)
         agent = seed_agents(server.port, token, ws, SEED_AGENTS)
-        agents = f"/v1/workspaces/{ws}/agents"
-        get = Target("GET agent", "GET", f"{agents}/{agent}")
-        list50 = Target("list-50 @1k", "GET", f"{agents}?limit=50")
-        hello = [Target("hello", "GET", HELLO_ROUTE),
-                 Target("hello + 1 SQLite read", "GET", f"{HELLO_ROUTE}/sqlite")] if with_hello else []
-        # POST last: it adds agents, and list-50 @1k must see the seeded 1,000.
-        results = [measure(wrk, server.port, token, t, duration, tmp) for t in (
-            *hello, get, list50, Target("POST agent", "POST", agents, AGENT_BODY),
-        )]
-        server.stop()
-        added = grow_agents(state / "sqlite_db.db", ws, GROWN_AGENTS)
-        print(f"inserted {added} agents directly in SQLite; restarting spin…", flush=True)
-        server.start()
-        for target in (Target("list-50 @100k", "GET", list50.path),
-                       Target("GET agent @100k", "GET", get.path),
-                       Target("POST agent @100k", "POST", agents, AGENT_BODY)):
-            results.append(measure(wrk, server.port, token, target, duration, tmp))
-        print("restarting spin with the variables in its environment…", flush=True)
-        server.stop()
-        server.static_variables = False
-        server.start()
-        results.append(measure(wrk, server.port, token,
-                               Target(ENV_VARIABLES_LABEL, "GET", get.path), duration, tmp))
-    finally:
+    except BaseException:
         server.stop()
         manifest.unlink(missing_ok=True)
+        raise
+    return App(server, manifest, state, token, ws, agent)
+
+
+def grow_and_measure(app: App, wrk: str, duration: int, tmp: Path) -> list[Measurement]:
+    """Grows the workspace to GROWN_AGENTS agents and measures again; then GET once more
+    with the variables in Spin's environment. Stops the app."""
+    try:
+        app.server.stop()
+        added = grow_agents(app.state / "sqlite_db.db", app.ws, GROWN_AGENTS)
+        print(f"inserted {added} agents directly in SQLite; restarting spin…", flush=True)
+        app.server.start()
+        results = [measure(wrk, e.port, e.token, e.target, duration, tmp) for e in (
+            app.list50("list-50 @100k"), app.get("GET agent @100k"), app.post("POST agent @100k"))]
+        print("restarting spin with the variables in its environment…", flush=True)
+        app.server.stop()
+        app.server.static_variables = False
+        app.server.start()
+        e = app.get(ENV_VARIABLES_LABEL)
+        results.append(measure(wrk, e.port, e.token, e.target, duration, tmp))
+    finally:
+        app.stop()
     return results

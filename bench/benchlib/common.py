@@ -35,6 +35,10 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     p50_single_ms: float
+    # what the numbers do not say (e.g. requests that timed out)
+    note: str = ""
+    # req/s of every round, when measured in interleaved rounds (rps is their median)
+    rounds: tuple[float, ...] = ()
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:

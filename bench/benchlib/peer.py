@@ -6,11 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from .common import ROOT, SEED_AGENTS, BenchError, Measurement, Target
+from .common import ROOT, SEED_AGENTS, BenchError, Target
+from .rounds import Endpoint
 from .server import Server, expect, free_port, seed
-from .wrk import measure
 
 # The peer: the LangGraph dev server, in its own venv, serving bench/peer/.
 PEER_DIR = ROOT / "bench" / "peer"
@@ -92,11 +93,29 @@ def install_peer() -> Path:
     return langgraph
 
 
-def benchmark_peer(wrk: str, langgraph: Path, duration: int,
-                   tmp: Path) -> tuple[list[Measurement], str]:
-    """Serves the peer, seeds as many assistants as the app has agents, measures it.
+@dataclass
+class Peer:
+    """The peer served and seeded with SEED_AGENTS assistants."""
 
-    Returns the measurements and the peer's version line for the report.
+    server: PeerServer
+    version: str
+    first: str
+
+    def endpoints(self) -> tuple[Endpoint, Endpoint, Endpoint]:
+        """Its GET assistant, search of 50 and POST assistant."""
+        port = self.server.port
+        return (Endpoint(port, None, Target(f"{PEER_NAME} GET assistant", "GET",
+                                            f"/assistants/{self.first}")),
+                Endpoint(port, None, Target(f"{PEER_NAME} search-50 @1k", "POST",
+                                            "/assistants/search", {"limit": 50})),
+                Endpoint(port, None, Target(f"{PEER_NAME} POST assistant", "POST", "/assistants",
+                                            ASSISTANT_BODY)))
+
+
+def start_peer(langgraph: Path, tmp: Path) -> Peer:
+    """Serves the peer and seeds as many assistants as the app has agents.
+
+    Raises PeerUnavailable, saying why, when it cannot be served or seeded.
     """
     server = PeerServer(langgraph, tmp / "peer", tmp / "peer.log")
     try:
@@ -110,18 +129,13 @@ def benchmark_peer(wrk: str, langgraph: Path, duration: int,
         total = expect(server.port, "POST", "/assistants/count", 200, body={})
         if not isinstance(total, int) or total < SEED_AGENTS:
             raise BenchError(f"peer counts {total!r} assistants after seeding {SEED_AGENTS}")
-        search = Target(f"{PEER_NAME} search-50 @1k", "POST", "/assistants/search", {"limit": 50})
-        found = expect(server.port, search.method, search.path, 200, body=search.body)
+        found = expect(server.port, "POST", "/assistants/search", 200, body={"limit": 50})
         if len(found) != 50:
             raise BenchError(f"peer search with limit 50 returned {len(found)} assistants")
-        # POST last, as for the app: it adds assistants, and the search must see 1,000.
-        results = [measure(wrk, server.port, None, t, duration, tmp) for t in (
-            Target(f"{PEER_NAME} GET assistant", "GET", f"/assistants/{first}"),
-            search,
-            Target(f"{PEER_NAME} POST assistant", "POST", "/assistants", ASSISTANT_BODY),
-        )]
     except BenchError as e:
-        raise PeerUnavailable(f"measuring it failed: {e}\n{server.log_tail(10)}") from e
-    finally:
         server.stop()
-    return results, version
+        raise PeerUnavailable(f"serving it failed: {e}\n{server.log_tail(10)}") from e
+    except BaseException:
+        server.stop()
+        raise
+    return Peer(server, version, first)

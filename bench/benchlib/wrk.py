@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from .common import BenchError, Measurement, Target, run
@@ -25,21 +26,36 @@ def parse_duration_ms(value: str, unit: str) -> float:
     return float(value) * scale[unit]
 
 
-def parse_wrk(output: str, what: str) -> tuple[float, float, float]:
-    """Extracts (req/s, p50 ms, p99 ms) from `wrk --latency`, failing on any error count."""
+@dataclass
+class WrkRun:
+    """One wrk run: req/s, latency percentiles, and how many requests timed out."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    timeouts: int
+
+
+def parse_wrk(output: str, what: str, allow_timeouts: bool = False) -> WrkRun:
+    """Parses `wrk --latency`, failing on any error count (with `allow_timeouts`, requests
+    that took longer than wrk's 2 s timeout are counted instead; other errors still fail)."""
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise BenchError(f"{what}: wrk saw {errors.group(1)} non-2xx/3xx responses:\n{output}")
-    if "Socket errors" in output:
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    timeouts = int(sockets.group(4)) if sockets else 0
+    if sockets and (not allow_timeouts or any(int(sockets.group(i)) for i in (1, 2, 3))):
         raise BenchError(f"{what}: wrk saw socket errors:\n{output}")
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    requests = re.search(r"(\d+) requests in", output)
     pct = dict(
         (p, parse_duration_ms(v, u))
         for p, v, u in re.findall(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", output, re.M)
     )
-    if not rps or "50" not in pct or "99" not in pct:
+    if not rps or not requests or "50" not in pct or "99" not in pct:
         raise BenchError(f"{what}: could not parse wrk output:\n{output}")
-    return float(rps.group(1)), pct["50"], pct["99"]
+    return WrkRun(float(rps.group(1)), pct["50"], pct["99"], int(requests.group(1)), timeouts)
 
 
 def write_lua(target: Target, directory: Path) -> Path | None:
@@ -56,25 +72,30 @@ def write_lua(target: Target, directory: Path) -> Path | None:
 
 
 def run_wrk(wrk: str, port: int, token: str | None, target: Target, threads: int, conns: int,
-            duration: int, lua: Path | None) -> tuple[float, float, float]:
-    """Runs wrk once against target; returns (req/s, p50 ms, p99 ms)."""
+            duration: int, lua: Path | None, allow_timeouts: bool = False) -> WrkRun:
+    """Runs wrk once against target."""
     cmd = [wrk, f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--latency"]
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
     if lua:
         cmd += ["-s", str(lua)]
     cmd.append(f"http://127.0.0.1:{port}{target.path}")
-    return parse_wrk(run(cmd).stdout, f"{target.label} (-c{conns})")
+    return parse_wrk(run(cmd).stdout, f"{target.label} (-c{conns})", allow_timeouts)
+
+
+def check_target(port: int, token: str | None, target: Target) -> None:
+    """Fails unless the target answers 2xx to one request."""
+    status, data = request(port, target.method, target.path, token, target.body)
+    if not 200 <= status < 300:
+        raise BenchError(f"{target.label}: {target.method} {target.path} -> {status}: {data[:500]!r}")
 
 
 def measure(wrk: str, port: int, token: str | None, target: Target, duration: int,
             tmp: Path) -> Measurement:
     """Checks target answers 2xx, then measures it at 16 connections and at one."""
-    status, data = request(port, target.method, target.path, token, target.body)
-    if not 200 <= status < 300:
-        raise BenchError(f"{target.label}: {target.method} {target.path} -> {status}: {data[:500]!r}")
+    check_target(port, token, target)
     lua = write_lua(target, tmp)
     print(f"measuring {target.label}…", flush=True)
-    rps, p50, p99 = run_wrk(wrk, port, token, target, 2, 16, duration, lua)
-    _, p50_single, _ = run_wrk(wrk, port, token, target, 1, 1, duration, lua)
-    return Measurement(target.label, rps, p50, p99, p50_single)
+    many = run_wrk(wrk, port, token, target, 2, 16, duration, lua)
+    one = run_wrk(wrk, port, token, target, 1, 1, duration, lua)
+    return Measurement(target.label, many.rps, many.p50_ms, many.p99_ms, one.p50_ms)
