@@ -57,14 +57,14 @@ def side_by_side(app: App, langgraph: Path | None, wrk: str, duration: int, with
         except PeerUnavailable as e:
             why = f"the peer could not be served: {e}"
             print(f"bench: note: {why}\nbench: going on without the peer", flush=True)
-    theirs = peer.endpoints() if peer else ((), (), ())
+    theirs = peer.endpoints() if peer else (None, None, None)
     results = []
     try:
         # POST last: it adds agents and assistants, and the lists must see the seeded 1,000.
-        for group in ([*(app.hello() if with_hello else []), app.get(), *theirs[:1]],
-                      [app.list50(), *theirs[1:2]],
-                      [app.post(), *theirs[2:]]):
-            results += measure_rounds(wrk, group, duration, tmp)
+        for group in ([*(app.hello() if with_hello else []), app.get(), theirs[0]],
+                      [app.list50(), theirs[1]],
+                      [app.post(), theirs[2]]):
+            results += measure_rounds(wrk, [e for e in group if e is not None], duration, tmp)
     finally:
         if peer is not None:
             peer.server.stop()

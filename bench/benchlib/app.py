@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .common import ROOT, SEED_AGENTS, BenchError, Measurement, Target, run
-from .rounds import Endpoint
+from .rounds import Endpoint, measure_rounds
 from .server import Server, expect, free_port, seed
 from .wrk import measure
 
@@ -282,21 +282,26 @@ def start_app(spin: str, with_hello: bool, tmp: Path) -> App:
 
 
 def grow_and_measure(app: App, wrk: str, duration: int, tmp: Path) -> list[Measurement]:
-    """Grows the workspace to GROWN_AGENTS agents and measures again; then GET once more
-    with the variables in Spin's environment. Stops the app."""
+    """Grows the workspace to GROWN_AGENTS agents and measures again, GET in rounds against
+    a second `spin up` of the same state that takes its variables from Spin's environment.
+    Stops the app."""
+    env_server = SpinServer(app.server.spin, app.manifest, app.state, tmp / "spin-env.log",
+                            jwt_secret=app.server.jwt_secret)
+    env_server.static_variables = False
     try:
         app.server.stop()
         added = grow_agents(app.state / "sqlite_db.db", app.ws, GROWN_AGENTS)
-        print(f"inserted {added} agents directly in SQLite; restarting spin…", flush=True)
+        print(f"inserted {added} agents directly in SQLite; restarting spin, and a second "
+              "spin with the variables in its environment…", flush=True)
         app.server.start()
-        results = [measure(wrk, e.port, e.token, e.target, duration, tmp) for e in (
-            app.list50("list-50 @100k"), app.get("GET agent @100k"), app.post("POST agent @100k"))]
-        print("restarting spin with the variables in its environment…", flush=True)
-        app.server.stop()
-        app.server.static_variables = False
-        app.server.start()
-        e = app.get(ENV_VARIABLES_LABEL)
-        results.append(measure(wrk, e.port, e.token, e.target, duration, tmp))
+        env_server.start()
+        env_get = Endpoint(env_server.port, app.token,
+                           Target(ENV_VARIABLES_LABEL, "GET", app.get().target.path))
+        results = measure_rounds(wrk, [app.get("GET agent @100k"), env_get], duration, tmp)
+        env_server.stop()
+        results += [measure(wrk, e.port, e.token, e.target, duration, tmp)
+                    for e in (app.list50("list-50 @100k"), app.post("POST agent @100k"))]
     finally:
+        env_server.stop()
         app.stop()
     return results

@@ -72,7 +72,10 @@ def measure_spread(wrk: str, ports: list[int], token: str, target: Target, durat
     one = run_wrk(wrk, ports[0], token, target, 1, 1, duration, lua, allow_timeouts=True)
     requests = sum(r.requests for r in runs) + one.requests
     timeouts = sum(r.timeouts for r in runs) + one.timeouts
-    note = f"{timeouts} of {requests:,} requests timed out (> 2 s)" if timeouts else ""
+    notes = [f"{timeouts} of {requests:,} requests timed out (> 2 s)"] if timeouts else []
+    if one.requests == 0:
+        notes.append(f"the one-connection run completed no request in {duration} s")
+    note = "; ".join(notes)
     return Measurement(target.label, sum(r.rps for r in runs), max(r.p50_ms for r in runs),
                        max(r.p99_ms for r in runs), one.p50_ms, note)
 

@@ -17,7 +17,7 @@ MAX_WASM_BYTES = 2_000_000  # "≤ 2 MB" per component, in SI megabytes
 
 ORDER = ["hello", "hello + 1 SQLite read", "GET agent", f"{PEER_NAME} GET assistant",
          "POST agent", f"{PEER_NAME} POST assistant", "list-50 @1k", f"{PEER_NAME} search-50 @1k",
-         "list-50 @100k", "GET agent @100k", "POST agent @100k", ENV_VARIABLES_LABEL,
+         "GET agent @100k", ENV_VARIABLES_LABEL, "list-50 @100k", "POST agent @100k",
          *DISTRIBUTED_LABELS]
 
 
@@ -136,7 +136,8 @@ def write_results(spin: str, duration: int, peer: str, report: str) -> None:
         f"- peer: {peer}\n"
         f"- rate limiter: on, `rate_limit_per_second` = `rate_limit_burst` = {RATE_LIMIT}\n"
         "- variables: from a `static` provider in the runtime config, as docs/deploy.md "
-        f"recommends; the row \"{ENV_VARIABLES_LABEL}\" takes them from `SPIN_VARIABLE_*`\n"
+        f"recommends; the row \"{ENV_VARIABLES_LABEL}\" is a second `spin up` of the same "
+        "state taking them from `SPIN_VARIABLE_*`, measured in rounds with the one above it\n"
         f"- nproc: {run(['nproc']).stdout.strip()}\n"
         f"- CPU: {cpu_model()}\n"
         f"- wrk: `-t2 -c16 -d{duration}s --latency` (req/s, p50, p99) and "
